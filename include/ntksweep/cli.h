@@ -1,0 +1,8 @@
+/* cli.h - command-line front end (subcommands point, run, validate, info). */
+#ifndef NTKSWEEP_CLI_H
+#define NTKSWEEP_CLI_H
+
+/* Runs the ntksweep command line; returns the process exit status (NTK_EXIT_* in error.h). */
+int ntk_cli_main(int argc, char **argv);
+
+#endif
