@@ -1,0 +1,6 @@
+ntk_add_test_exe(test_sched sched/test_sched.c)
+foreach(np 1 2 3 4)
+  ntk_add_mpi_test(sched.run.np${np} ${np} $<TARGET_FILE:test_sched>)
+endforeach()
+ntk_add_mpi_test(sched.stop.np2 2 $<TARGET_FILE:test_sched> stop)
+ntk_add_mpi_test(sched.stop.np3 3 $<TARGET_FILE:test_sched> stop)
