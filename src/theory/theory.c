@@ -1,0 +1,1045 @@
+/* theory.c - infinite-width engine: interprets an ntk_program on kernels, NTKs and gradients.
+ *
+ * Representation. Every register holds, for the k inputs, the packed pair array (i <= j, in the
+ * order of ntk_pair_index) of its covariance K and of its NTK split by parameter group Theta_g.
+ * K and Theta carry separate natural-log scales (value = mantissa * exp(scale)); a register is
+ * renormalized by a power of two only when its largest mantissa leaves [2^-332, 2^332], so
+ * ordinary networks are computed exactly as the plain recursions would, and exploding or vanishing
+ * ones (ReLU ResNets, deep sigma_w < 1 nets) keep full relative precision. Homogeneous activations
+ * (ntk_act_homogeneity = a > 0) are evaluated on the mantissa: T(s K) = s^a T(K) and
+ * Tdot(s K) = s^(a-1) Tdot(K) move the scale exactly. Other activations see the true kernel (a
+ * kernel beyond 1e300 is passed rescaled to 1e300, where bounded activations are at their limit).
+ *
+ * Forward. Ops are SSA assignments: each op computes its dst from its sources into a scratch
+ * register that then replaces dst. The head runs after the stem and after every block (it may
+ * only write registers that the stem and blocks do not read), so row l of nngp/ntk is the network
+ * of depth l. When alpha_l depends on the depth (NTK_ALPHA_POWER with gamma != 0), rows l < depth
+ * of nngp/ntk/ntk_norm/ntk_avg/log_ntk/ntk_group are recomputed by one extra forward pass per
+ * depth (O(depth^2)); all other rows describe layer l of the model of depth prog->model.depth.
+ *
+ * Backward. After each block the gradient covariances Pi are propagated through the block with
+ * unit Pi at the block output: LINEAR Pi_src += w^2 Pi_dst, ACT Pi_src += Tdot .* Pi_dst, ADD
+ * Pi_src += s1^2 Pi_dst, Pi_src2 += s2^2 Pi_dst. This gives the block's elementwise factor
+ * m_l (Pi at the block input = m_l .* Pi at its output) and each parameter op's Pi_dst relative to
+ * the block output. Cumulative sums of log|m_l| (with zero/inf/sign counts) give the gradient of
+ * every layer for the model depth L: Pi(l) = h .* prod_{j>l} m_j, with h the head's factor.
+ *
+ * Memoization. Each ACT op keeps, per pair entry, its last Gaussian-expectation input and result;
+ * an entry whose input is bitwise identical to the previous evaluation (typical once a recursion
+ * reaches its floating-point fixed point) reuses the result, so results are bit-identical with and
+ * without it. Identical diagonal entries within one evaluation are also computed once. All memory
+ * is allocated once per run; the per-layer loop does not allocate.
+ */
+#include "ntksweep/theory.h"
+#include "ntksweep/error.h"
+#include "ntksweep/gauss.h"
+#include "theory/theory_priv.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NG           NTK_GROUP_COUNT
+#define MAXOPS       NTK_PROGRAM_MAX_OPS
+#define RENORM_HI    0x1p+332
+#define RENORM_LO    0x1p-332
+#define NONHOMOG_CAP 1e300
+
+enum { SEC_STEM = 0, SEC_BLOCK, SEC_HEAD, SEC_COUNT };
+
+/* ------------------------------------------------------------------ quantity table */
+
+static const ntk_qty_desc ntk_theory_qty_table_[NTK_TQ_COUNT] = {
+#define NTK_TQ_DESC_(id, name, sym, units, desc, dims) {name, sym, units, desc, dims},
+    NTK_THEORY_QTY_MAP(NTK_TQ_DESC_)
+#undef NTK_TQ_DESC_
+};
+
+const ntk_qty_desc *ntk_theory_qty_table(void)
+{
+    return ntk_theory_qty_table_;
+}
+
+/* ------------------------------------------------------------------ result */
+
+static size_t qty_index(const ntk_qty_shape *sh, unsigned dims, long layer, int group, int idx)
+{
+    size_t i = 0;
+    if (dims & NTK_DIM_LAYER) i = (size_t)layer;
+    if (dims & NTK_DIM_GROUP) i = i * (size_t)sh->n_group + (size_t)group;
+    if (dims & NTK_DIM_STAT) i = i * (size_t)sh->n_stat;
+    if (dims & NTK_DIM_PAIR)
+        i = i * (size_t)sh->n_pair + (size_t)idx;
+    else if (dims & NTK_DIM_INPUT)
+        i = i * (size_t)sh->n_input + (size_t)idx;
+    return i;
+}
+
+ntk_theory_result *ntk_theory_result_alloc(int k, long depth)
+{
+    if (k < 1 || depth < 0) {
+        ntk_error_set(NTK_EINVAL, "theory result: k = %d must be >= 1 and depth = %ld >= 0", k,
+                      depth);
+        return NULL;
+    }
+    ntk_theory_result *r = calloc(1, sizeof *r);
+    if (!r) {
+        ntk_error_set(NTK_ENOMEM, "theory result: out of memory");
+        return NULL;
+    }
+    r->shape.n_layer = depth + 1;
+    r->shape.n_group = NG;
+    r->shape.n_stat = NTK_STAT_COUNT;
+    r->shape.n_input = k;
+    r->shape.n_pair = k * (k + 1) / 2;
+    for (int q = 0; q < NTK_TQ_COUNT; q++) {
+        size_t n = ntk_qty_size(ntk_theory_qty_table_[q].dims, &r->shape);
+        r->data[q] = malloc(n * sizeof(double));
+        if (!r->data[q]) {
+            ntk_theory_result_free(r);
+            ntk_error_set(NTK_ENOMEM, "theory result: out of memory for quantity '%s' (%zu values)",
+                          ntk_theory_qty_table_[q].name, n);
+            return NULL;
+        }
+        for (size_t i = 0; i < n; i++)
+            r->data[q][i] = NAN;
+    }
+    return r;
+}
+
+void ntk_theory_result_free(ntk_theory_result *r)
+{
+    if (!r) return;
+    for (int q = 0; q < NTK_TQ_COUNT; q++)
+        free(r->data[q]);
+    free(r);
+}
+
+double *ntk_theory_at(ntk_theory_result *r, ntk_theory_qty q, long layer, int group, int idx)
+{
+    return r->data[q] + qty_index(&r->shape, ntk_theory_qty_table_[q].dims, layer, group, idx);
+}
+
+/* ------------------------------------------------------------------ scaled vectors */
+
+/* value_i = v[i] * exp(ls); has = 0 means identically zero (v is then not meaningful). */
+typedef struct {
+    double *v;
+    double ls;
+    int has;
+} svec;
+
+/* c * exp(from - to), exact when the scales agree. */
+static double rescale(double c, double from, double to)
+{
+    return from == to ? c : c * exp(from - to);
+}
+
+/* y += c * x .* z, the term being at log scale lx (z may be NULL). */
+static void sv_axpy(svec *y, int n, double c, const double *x, double lx, const double *z)
+{
+    if (c == 0.0) return;
+    if (!y->has) {
+        if (z)
+            for (int i = 0; i < n; i++)
+                y->v[i] = c * x[i] * z[i];
+        else
+            for (int i = 0; i < n; i++)
+                y->v[i] = c * x[i];
+        y->ls = lx;
+        y->has = 1;
+        return;
+    }
+    if (lx > y->ls) {
+        double r = exp(y->ls - lx);
+        for (int i = 0; i < n; i++)
+            y->v[i] = y->v[i] * r + (z ? c * x[i] * z[i] : c * x[i]);
+        y->ls = lx;
+    } else {
+        double cc = rescale(c, lx, y->ls);
+        if (z)
+            for (int i = 0; i < n; i++)
+                y->v[i] += cc * x[i] * z[i];
+        else
+            for (int i = 0; i < n; i++)
+                y->v[i] += cc * x[i];
+    }
+}
+
+/* Power-of-two renormalization of a mantissa array whose largest entry left the safe range. */
+static void renorm(double *v, int n, double *ls)
+{
+    double m = 0.0;
+    for (int i = 0; i < n; i++)
+        m = fmax(m, fabs(v[i]));
+    if (!(m > 0.0) || !isfinite(m) || (m <= RENORM_HI && m >= RENORM_LO)) return;
+    int e = ilogb(m);
+    for (int i = 0; i < n; i++)
+        v[i] = ldexp(v[i], -e);
+    *ls += e * M_LN2;
+}
+
+/* True value of a mantissa at log scale ls. */
+static double unscale(double v, double ls)
+{
+    if (ls == 0.0 || v == 0.0 || !isfinite(v)) return v;
+    if (fabs(ls) < 700.0) return v * exp(ls);
+    return copysign(exp(log(fabs(v)) + ls), v);
+}
+
+/* ------------------------------------------------------------------ workspace */
+
+typedef struct {
+    double *K;  /* P mantissas                 */
+    double *Th; /* NG * P mantissas, group-major */
+    double ls, lt;
+    int def;
+} treg;
+
+typedef struct {
+    const ntk_program *prog;
+    const ntk_model *m;
+    ntk_theory_result *res;
+    int k, P;
+    long L, La, row_stem;
+    int *pi_, *pj_, *dg; /* pair -> i, j; input -> its diagonal pair */
+    const double *gram;
+    unsigned trained;
+    double homog;
+    int dense;
+    int memo;
+    long *ncalls;
+    long nonfinite;
+    treg reg[NTK_REG_COUNT], tmp;
+    svec histK, histT; /* running sums over the history register (DENSECAT) */
+    double *xtrue;     /* P: true kernel passed to non-homogeneous activations */
+    /* per section and op: memo (key 4P, T P, Td P, valid P) and saved backward data (P) */
+    double *mkey[SEC_COUNT][MAXOPS], *mT[SEC_COUNT][MAXOPS], *mTd[SEC_COUNT][MAXOPS];
+    unsigned char *mok[SEC_COUNT][MAXOPS];
+    double *sv[SEC_COUNT][MAXOPS], svls[SEC_COUNT][MAXOPS];
+    int first_act[SEC_COUNT];
+    /* backward scratch */
+    svec pi[NTK_REG_COUNT];
+    double *pd, *gk1, *gk2;
+    svec nrel[NG], chw[NG], chb[NG];
+    int cw[NG], cb[NG];
+    /* head backward results (absolute, Pi_F = 1) */
+    svec hfac, hn[NG], hcw[NG], hcb[NG];
+    int hncw[NG], hncb[NG];
+    /* per-row cumulative log|m| and counts of zero, infinite and negative factors, (L+1) * P */
+    double *cum_log;
+    int *cum_z, *cum_i, *cum_n;
+    /* per-row scales of the relative ntk_layer / chi_group mantissas kept in res, and counts */
+    double *nl_ls, *cg_ls;
+    int *cg_cnt;
+} tws;
+
+/* Bump allocator over one block. */
+typedef struct {
+    char *base;
+    size_t off, cap;
+} bump;
+
+static void *bump_take(bump *b, size_t n)
+{
+    size_t a = (b->off + 15u) & ~(size_t)15u;
+    if (b->base == NULL) {
+        b->off = a + n;
+        return NULL;
+    }
+    b->off = a + n;
+    return b->base + a;
+}
+
+/* Lays out (or, with b->base == NULL, measures) the workspace arrays. */
+static void ws_layout(tws *w, bump *b)
+{
+    const int P = w->P, k = w->k;
+    const size_t dP = (size_t)P * sizeof(double), rows = (size_t)(w->L + 1);
+    w->pi_ = bump_take(b, (size_t)P * sizeof(int));
+    w->pj_ = bump_take(b, (size_t)P * sizeof(int));
+    w->dg = bump_take(b, (size_t)k * sizeof(int));
+    for (int r = 0; r < NTK_REG_COUNT; r++) {
+        w->reg[r].K = bump_take(b, dP);
+        w->reg[r].Th = bump_take(b, NG * dP);
+        w->pi[r].v = bump_take(b, dP);
+    }
+    w->tmp.K = bump_take(b, dP);
+    w->tmp.Th = bump_take(b, NG * dP);
+    w->histK.v = bump_take(b, dP);
+    w->histT.v = bump_take(b, NG * dP);
+    w->xtrue = bump_take(b, dP);
+    const int nops[SEC_COUNT] = {w->prog->n_stem, w->prog->n_block, w->prog->n_head};
+    for (int s = 0; s < SEC_COUNT; s++)
+        for (int o = 0; o < nops[s]; o++) {
+            w->mkey[s][o] = bump_take(b, 4 * dP);
+            w->mT[s][o] = bump_take(b, dP);
+            w->mTd[s][o] = bump_take(b, dP);
+            w->mok[s][o] = bump_take(b, (size_t)P);
+            w->sv[s][o] = bump_take(b, dP);
+        }
+    w->pd = bump_take(b, dP);
+    w->gk1 = bump_take(b, (size_t)k * sizeof(double));
+    w->gk2 = bump_take(b, (size_t)k * sizeof(double));
+    w->hfac.v = bump_take(b, dP);
+    for (int g = 0; g < NG; g++) {
+        w->nrel[g].v = bump_take(b, dP);
+        w->chw[g].v = bump_take(b, (size_t)k * sizeof(double));
+        w->chb[g].v = bump_take(b, (size_t)k * sizeof(double));
+        w->hn[g].v = bump_take(b, dP);
+        w->hcw[g].v = bump_take(b, (size_t)k * sizeof(double));
+        w->hcb[g].v = bump_take(b, (size_t)k * sizeof(double));
+    }
+    w->cum_log = bump_take(b, rows * dP);
+    w->cum_z = bump_take(b, rows * (size_t)P * sizeof(int));
+    w->cum_i = bump_take(b, rows * (size_t)P * sizeof(int));
+    w->cum_n = bump_take(b, rows * (size_t)P * sizeof(int));
+    w->nl_ls = bump_take(b, rows * NG * sizeof(double));
+    w->cg_ls = bump_take(b, rows * NG * sizeof(double));
+    w->cg_cnt = bump_take(b, rows * NG * sizeof(int));
+}
+
+/* ------------------------------------------------------------------ result writing */
+
+/* Writes a computed value, counting non-finite ones. over = 1 when the slot held a counted value.
+ */
+static void put(tws *w, double *dst, double v, int over)
+{
+    if (over && !isfinite(*dst)) w->nonfinite--;
+    *dst = v;
+    if (!isfinite(v)) w->nonfinite++;
+}
+
+static double *at(tws *w, ntk_theory_qty q, long layer, int group, int idx)
+{
+    return ntk_theory_at(w->res, q, layer, group, idx);
+}
+
+/* Correlation of pair p of a packed mantissa array. */
+static double corr(const tws *w, const double *K, int p)
+{
+    int i = w->pi_[p], j = w->pj_[p];
+    double a = K[w->dg[i]], b = K[w->dg[j]];
+    if (i == j) return a > 0.0 ? 1.0 : NAN;
+    return K[p] / (sqrt(a) * sqrt(b));
+}
+
+/* ------------------------------------------------------------------ forward ops */
+
+static double op_fac(const tws *w, const ntk_op *op, long l)
+{
+    return l > 0 ? ntk_op_factor(op, w->m, l, w->La) : 1.0;
+}
+
+/* T and Tdot of every pair entry of x (the values passed to the Gaussian layer). */
+static void act_eval(tws *w, int sec, int oi, double mult, const double *x, double *T, double *Td)
+{
+    const ntk_act *act = &w->m->act;
+    double *key = w->mkey[sec][oi], *mT = w->mT[sec][oi], *mTd = w->mTd[sec][oi];
+    unsigned char *ok = w->mok[sec][oi];
+    for (int p = 0; p < w->P; p++) {
+        int i = w->pi_[p], j = w->pj_[p];
+        double cur[4] = {x[w->dg[i]], x[w->dg[j]], x[p], mult};
+        if (w->memo && ok[p] && memcmp(cur, key + 4 * p, sizeof cur) == 0) {
+            T[p] = mT[p];
+            Td[p] = mTd[p];
+            continue;
+        }
+        ntk_gauss_val g;
+        if (w->memo && i == j && i > 0 && memcmp(&cur[0], &x[w->dg[i - 1]], sizeof(double)) == 0) {
+            g.T = T[w->dg[i - 1]];
+            g.Tdot = Td[w->dg[i - 1]];
+        } else {
+            g = i == j ? ntk_gauss_diag(act, mult, cur[0])
+                       : ntk_gauss_pair(act, mult, cur[0], cur[1], cur[2]);
+            if (w->ncalls) (*w->ncalls)++;
+        }
+        T[p] = mT[p] = g.T;
+        Td[p] = mTd[p] = g.Tdot;
+        memcpy(key + 4 * p, cur, sizeof cur);
+        ok[p] = 1;
+    }
+}
+
+static void fwd_linear(tws *w, const ntk_op *op, double f, int sec, int oi)
+{
+    const int P = w->P, GP = NG * P;
+    const treg *s = &w->reg[op->src];
+    treg *t = &w->tmp;
+    double wf = op->w * f, bf = op->b * f, w2 = wf * wf, b2 = bf * bf;
+    memcpy(w->sv[sec][oi], s->K, (size_t)P * sizeof(double));
+    w->svls[sec][oi] = s->ls;
+    svec y = {t->K, 0.0, 0};
+    sv_axpy(&y, P, w2, s->K, s->ls, NULL);
+    if (b2 != 0.0) {
+        if (!y.has) {
+            for (int p = 0; p < P; p++)
+                t->K[p] = b2;
+            y.has = 1;
+        } else {
+            double bb = rescale(b2, 0.0, y.ls);
+            for (int p = 0; p < P; p++)
+                t->K[p] += bb;
+        }
+    }
+    if (!y.has) memset(t->K, 0, (size_t)P * sizeof(double));
+    t->ls = y.ls;
+    int gw = op->group_w, gb = op->group_b;
+    int hasT = w2 != 0.0;
+    int hasK = gw >= 0 && (w->trained & NTK_GROUP_BIT(gw)) && w2 != 0.0;
+    int hasB = gb >= 0 && (w->trained & NTK_GROUP_BIT(gb)) && b2 != 0.0;
+    double L = -INFINITY;
+    if (hasT) L = fmax(L, s->lt);
+    if (hasK) L = fmax(L, s->ls);
+    if (hasB) L = fmax(L, 0.0);
+    if (!(hasT || hasK || hasB)) {
+        memset(t->Th, 0, (size_t)GP * sizeof(double));
+        t->lt = 0.0;
+        return;
+    }
+    double cT = hasT ? rescale(w2, s->lt, L) : 0.0;
+    for (int i = 0; i < GP; i++)
+        t->Th[i] = cT * s->Th[i];
+    if (hasK) {
+        double cK = rescale(w2, s->ls, L);
+        for (int p = 0; p < P; p++)
+            t->Th[gw * P + p] += cK * s->K[p];
+    }
+    if (hasB) {
+        double cB = rescale(b2, 0.0, L);
+        for (int p = 0; p < P; p++)
+            t->Th[gb * P + p] += cB;
+    }
+    t->lt = L;
+}
+
+static void fwd_act(tws *w, const ntk_op *op, double f, int sec, int oi)
+{
+    const int P = w->P;
+    const treg *s = &w->reg[op->src];
+    treg *t = &w->tmp;
+    double mult = op->mult * f, tds;
+    const double *x = s->K;
+    if (w->homog > 0.0) {
+        t->ls = w->homog * s->ls;
+        tds = w->homog == 1.0 ? 0.0 : (w->homog - 1.0) * s->ls;
+    } else {
+        if (s->ls != 0.0) {
+            double mx = 0.0;
+            for (int i = 0; i < w->k; i++)
+                mx = fmax(mx, s->K[w->dg[i]]);
+            double lf = s->ls;
+            if (mx > 0.0 && log(mx) + lf > log(NONHOMOG_CAP)) lf = log(NONHOMOG_CAP) - log(mx);
+            for (int p = 0; p < P; p++)
+                w->xtrue[p] = unscale(s->K[p], lf);
+            x = w->xtrue;
+        }
+        t->ls = 0.0;
+        tds = 0.0;
+    }
+    double *Td = w->sv[sec][oi];
+    act_eval(w, sec, oi, mult, x, t->K, Td);
+    w->svls[sec][oi] = tds;
+    for (int g = 0; g < NG; g++)
+        for (int p = 0; p < P; p++)
+            t->Th[g * P + p] = Td[p] * s->Th[g * P + p];
+    t->lt = s->lt + tds;
+    if (w->first_act[sec] < 0) w->first_act[sec] = oi;
+}
+
+static void fwd_add(tws *w, const ntk_op *op, double f)
+{
+    const int P = w->P, GP = NG * P;
+    const treg *a = &w->reg[op->src];
+    const treg *b = op->src2 >= 0 ? &w->reg[op->src2] : NULL;
+    treg *t = &w->tmp;
+    double c1 = op->s1 * op->s1, s2 = op->s2 * f, c2 = s2 * s2;
+    svec yk = {t->K, 0.0, 0}, yt = {t->Th, 0.0, 0};
+    sv_axpy(&yk, P, c1, a->K, a->ls, NULL);
+    sv_axpy(&yt, GP, c1, a->Th, a->lt, NULL);
+    if (b) {
+        sv_axpy(&yk, P, c2, b->K, b->ls, NULL);
+        sv_axpy(&yt, GP, c2, b->Th, b->lt, NULL);
+    }
+    if (!yk.has) memset(t->K, 0, (size_t)P * sizeof(double));
+    if (!yt.has) memset(t->Th, 0, (size_t)GP * sizeof(double));
+    t->ls = yk.ls;
+    t->lt = yt.ls;
+}
+
+static void fwd_densecat(tws *w, const ntk_op *op, double f, long l)
+{
+    const int P = w->P, GP = NG * P;
+    treg *t = &w->tmp;
+    double wf = op->w * f, c = wf * wf / (double)l;
+    svec yk = {t->K, 0.0, 0}, yt = {t->Th, 0.0, 0};
+    if (w->histK.has) sv_axpy(&yk, P, c, w->histK.v, w->histK.ls, NULL);
+    if (w->histT.has) sv_axpy(&yt, GP, c, w->histT.v, w->histT.ls, NULL);
+    int gw = op->group_w;
+    if (gw >= 0 && (w->trained & NTK_GROUP_BIT(gw)) && w->histK.has && c != 0.0) {
+        /* Theta_gw += c * sum_h K_h: add into the group slice at the common scale. */
+        if (!yt.has) {
+            memset(t->Th, 0, (size_t)GP * sizeof(double));
+            yt.ls = w->histK.ls;
+            yt.has = 1;
+        } else if (w->histK.ls > yt.ls) {
+            double r = exp(yt.ls - w->histK.ls);
+            for (int i = 0; i < GP; i++)
+                t->Th[i] *= r;
+            yt.ls = w->histK.ls;
+        }
+        double cc = rescale(c, w->histK.ls, yt.ls);
+        for (int p = 0; p < P; p++)
+            t->Th[gw * P + p] += cc * w->histK.v[p];
+    }
+    if (!yk.has) memset(t->K, 0, (size_t)P * sizeof(double));
+    if (!yt.has) memset(t->Th, 0, (size_t)GP * sizeof(double));
+    t->ls = yk.ls;
+    t->lt = yt.ls;
+}
+
+/* Runs one op at block index l (0 for stem and head). */
+static void fwd_op(tws *w, const ntk_op *op, int sec, int oi, long l)
+{
+    double f = op_fac(w, op, l);
+    switch (op->kind) {
+    case NTK_OP_LINEAR:
+        fwd_linear(w, op, f, sec, oi);
+        break;
+    case NTK_OP_ACT:
+        fwd_act(w, op, f, sec, oi);
+        break;
+    case NTK_OP_ADD:
+        fwd_add(w, op, f);
+        break;
+    case NTK_OP_DENSECAT:
+        fwd_densecat(w, op, f, l);
+        break;
+    }
+    treg *d = &w->reg[op->dst], tmp = *d;
+    d->K = w->tmp.K;
+    d->Th = w->tmp.Th;
+    d->ls = w->tmp.ls;
+    d->lt = w->tmp.lt;
+    d->def = 1;
+    w->tmp.K = tmp.K;
+    w->tmp.Th = tmp.Th;
+    renorm(d->K, w->P, &d->ls);
+    renorm(d->Th, NG * w->P, &d->lt);
+}
+
+static void hist_add(tws *w)
+{
+    const treg *h = &w->reg[w->prog->hist_reg];
+    sv_axpy(&w->histK, w->P, 1.0, h->K, h->ls, NULL);
+    sv_axpy(&w->histT, NG * w->P, 1.0, h->Th, h->lt, NULL);
+    renorm(w->histK.v, w->P, &w->histK.ls);
+    renorm(w->histT.v, NG * w->P, &w->histT.ls);
+}
+
+/* ------------------------------------------------------------------ row records (forward) */
+
+static void rec_fwd(tws *w, long row, int sec)
+{
+    const int P = w->P;
+    const treg *q = &w->reg[w->prog->reg_q], *s = &w->reg[w->prog->reg_p];
+    if (q->def) {
+        for (int p = 0; p < P; p++) {
+            put(w, at(w, NTK_TQ_Q, row, 0, p), unscale(q->K[p], q->ls), 0);
+            put(w, at(w, NTK_TQ_C, row, 0, p), corr(w, q->K, p), 0);
+        }
+        for (int i = 0; i < w->k; i++)
+            put(w, at(w, NTK_TQ_LOG_Q, row, 0, i), log(q->K[w->dg[i]]) + q->ls, 0);
+    }
+    for (int p = 0; p < P; p++) {
+        int i = w->pi_[p], j = w->pj_[p];
+        double sm = 0.5 * (s->K[w->dg[i]] + s->K[w->dg[j]]) - s->K[p];
+        put(w, at(w, NTK_TQ_P, row, 0, p), unscale(s->K[p], s->ls), 0);
+        put(w, at(w, NTK_TQ_E, row, 0, p), corr(w, s->K, p), 0);
+        put(w, at(w, NTK_TQ_S, row, 0, p), i == j ? 0.0 : unscale(sm, s->ls), 0);
+    }
+    for (int i = 0; i < w->k; i++)
+        put(w, at(w, NTK_TQ_LOG_P, row, 0, i), log(s->K[w->dg[i]]) + s->ls, 0);
+    int fa = w->first_act[sec];
+    if (fa >= 0)
+        for (int p = 0; p < P; p++)
+            put(w, at(w, NTK_TQ_KDOT, row, 0, p), unscale(w->sv[sec][fa][p], w->svls[sec][fa]), 0);
+}
+
+static void rec_head(tws *w, long row, int over)
+{
+    const int P = w->P;
+    const treg *F = &w->reg[w->prog->head[w->prog->n_head - 1].dst];
+    double *sum = w->pd; /* scratch: summed NTK mantissas */
+    for (int p = 0; p < P; p++) {
+        double acc = 0.0;
+        for (int g = 0; g < NG; g++)
+            acc += F->Th[g * P + p];
+        sum[p] = acc;
+    }
+    for (int p = 0; p < P; p++) {
+        put(w, at(w, NTK_TQ_NNGP, row, 0, p), unscale(F->K[p], F->ls), over);
+        double ntk = unscale(sum[p], F->lt);
+        put(w, at(w, NTK_TQ_NTK, row, 0, p), ntk, over);
+        put(w, at(w, NTK_TQ_NTK_NORM, row, 0, p), corr(w, sum, p), over);
+        if (row >= 1) put(w, at(w, NTK_TQ_NTK_AVG, row, 0, p), ntk / (double)row, over);
+        for (int g = 0; g < NG; g++)
+            put(w, at(w, NTK_TQ_NTK_GROUP, row, g, p), unscale(F->Th[g * P + p], F->lt), over);
+    }
+    for (int i = 0; i < w->k; i++)
+        put(w, at(w, NTK_TQ_LOG_NTK, row, 0, i), log(sum[w->dg[i]]) + F->lt, over);
+}
+
+/* ------------------------------------------------------------------ backward */
+
+/* Propagates unit Pi at out_reg backward through ops[0..n). Fills w->pi (Pi at the section
+ * inputs), w->nrel (trained groups' NTK terms) and w->chw/chb (per-entry squared gradients of
+ * weights / biases), all relative to the unit at out_reg. Returns 1 if the section cannot be
+ * differentiated this way (DENSECAT). */
+static int sect_bwd(tws *w, const ntk_op *ops, int n, int sec, int out_reg, long l)
+{
+    const int P = w->P, k = w->k;
+    for (int r = 0; r < NTK_REG_COUNT; r++)
+        w->pi[r].has = 0;
+    for (int g = 0; g < NG; g++) {
+        w->nrel[g].has = w->chw[g].has = w->chb[g].has = 0;
+        w->cw[g] = w->cb[g] = 0;
+    }
+    for (int p = 0; p < P; p++)
+        w->pi[out_reg].v[p] = 1.0;
+    w->pi[out_reg].ls = 0.0;
+    w->pi[out_reg].has = 1;
+    for (int oi = n - 1; oi >= 0; oi--) {
+        const ntk_op *op = &ops[oi];
+        if (op->kind == NTK_OP_DENSECAT) return 1;
+        svec *pdst = &w->pi[op->dst];
+        if (!pdst->has) continue;
+        memcpy(w->pd, pdst->v, (size_t)P * sizeof(double));
+        double pdl = pdst->ls;
+        pdst->has = 0; /* before this op, dst names its previous value */
+        double f = op_fac(w, op, l);
+        switch (op->kind) {
+        case NTK_OP_LINEAR: {
+            double wf = op->w * f, bf = op->b * f, w2 = wf * wf, b2 = bf * bf;
+            const double *ks = w->sv[sec][oi];
+            double ksl = w->svls[sec][oi];
+            int gw = op->group_w, gb = op->group_b;
+            for (int i = 0; i < k; i++)
+                w->gk1[i] = w->pd[w->dg[i]];
+            if (gw >= 0) {
+                if (w->trained & NTK_GROUP_BIT(gw))
+                    sv_axpy(&w->nrel[gw], P, w2, w->pd, pdl + ksl, ks);
+                for (int i = 0; i < k; i++)
+                    w->gk2[i] = ks[w->dg[i]];
+                sv_axpy(&w->chw[gw], k, 1.0, w->gk1, pdl + ksl, w->gk2);
+                w->cw[gw]++;
+            }
+            if (gb >= 0) {
+                if (w->trained & NTK_GROUP_BIT(gb)) sv_axpy(&w->nrel[gb], P, b2, w->pd, pdl, NULL);
+                sv_axpy(&w->chb[gb], k, 1.0, w->gk1, pdl, NULL);
+                w->cb[gb]++;
+            }
+            sv_axpy(&w->pi[op->src], P, w2, w->pd, pdl, NULL);
+            renorm(w->pi[op->src].v, P, &w->pi[op->src].ls);
+            break;
+        }
+        case NTK_OP_ACT:
+            sv_axpy(&w->pi[op->src], P, 1.0, w->pd, pdl + w->svls[sec][oi], w->sv[sec][oi]);
+            renorm(w->pi[op->src].v, P, &w->pi[op->src].ls);
+            break;
+        case NTK_OP_ADD:
+            sv_axpy(&w->pi[op->src], P, op->s1 * op->s1, w->pd, pdl, NULL);
+            renorm(w->pi[op->src].v, P, &w->pi[op->src].ls);
+            if (op->src2 >= 0) {
+                double s2 = op->s2 * f;
+                sv_axpy(&w->pi[op->src2], P, s2 * s2, w->pd, pdl, NULL);
+                renorm(w->pi[op->src2].v, P, &w->pi[op->src2].ls);
+            }
+            break;
+        case NTK_OP_DENSECAT:
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Stores the section's relative backward results at row (m: the block factor, NULL for the
+ * stem, whose row starts the cumulative sums). */
+static void store_bwd(tws *w, long row, const svec *m)
+{
+    const int P = w->P, k = w->k;
+    for (int p = 0; p < P; p++) {
+        size_t c = (size_t)row * P + p, pr = c - (size_t)P;
+        if (!m) {
+            w->cum_log[c] = 0.0;
+            w->cum_z[c] = w->cum_i[c] = w->cum_n[c] = 0;
+            continue;
+        }
+        double v = m->has ? m->v[p] : 0.0;
+        w->cum_log[c] = w->cum_log[pr];
+        w->cum_z[c] = w->cum_z[pr] + (v == 0.0);
+        w->cum_i[c] = w->cum_i[pr] + (isinf(v) != 0);
+        w->cum_n[c] = w->cum_n[pr] + (v < 0.0);
+        if (v != 0.0 && !isinf(v)) w->cum_log[c] += log(fabs(v)) + m->ls;
+    }
+    for (int g = 0; g < NG; g++) {
+        double *dst = at(w, NTK_TQ_NTK_LAYER, row, g, 0);
+        size_t gi = (size_t)row * NG + g;
+        if (w->nrel[g].has) {
+            memcpy(dst, w->nrel[g].v, (size_t)P * sizeof(double));
+            w->nl_ls[gi] = w->nrel[g].ls;
+        } else {
+            memset(dst, 0, (size_t)P * sizeof(double));
+            w->nl_ls[gi] = 0.0;
+        }
+        double *cg = at(w, NTK_TQ_CHI_GROUP, row, g, 0);
+        const svec *src = w->cw[g] ? &w->chw[g] : w->cb[g] ? &w->chb[g] : NULL;
+        int cnt = w->cw[g] ? w->cw[g] : w->cb[g];
+        w->cg_cnt[gi] = cnt;
+        w->cg_ls[gi] = src ? src->ls : 0.0;
+        for (int i = 0; i < k; i++)
+            cg[i] = src ? src->v[i] / cnt : NAN;
+    }
+}
+
+/* Copies the head's backward results (absolute: Pi_F = 1). */
+static void store_head(tws *w)
+{
+    const int P = w->P, k = w->k;
+    svec *h = &w->pi[w->prog->reg_p];
+    w->hfac.has = h->has;
+    w->hfac.ls = h->ls;
+    memcpy(w->hfac.v, h->v, (size_t)P * sizeof(double));
+    for (int g = 0; g < NG; g++) {
+        w->hn[g].has = w->nrel[g].has;
+        w->hn[g].ls = w->nrel[g].ls;
+        memcpy(w->hn[g].v, w->nrel[g].v, (size_t)P * sizeof(double));
+        w->hcw[g].has = w->chw[g].has;
+        w->hcw[g].ls = w->chw[g].ls;
+        memcpy(w->hcw[g].v, w->chw[g].v, (size_t)k * sizeof(double));
+        w->hcb[g].has = w->chb[g].has;
+        w->hcb[g].ls = w->chb[g].ls;
+        memcpy(w->hcb[g].v, w->chb[g].v, (size_t)k * sizeof(double));
+        w->hncw[g] = w->cw[g];
+        w->hncb[g] = w->cb[g];
+    }
+}
+
+/* A product of factors in log form: value = sgn * exp(lg), or zero / infinite / undefined. */
+typedef struct {
+    double lg;
+    int sgn, zero, inf;
+} lprod;
+
+static double lp_value(lprod a)
+{
+    if (a.zero && a.inf) return NAN;
+    if (a.zero) return 0.0;
+    if (a.inf) return a.sgn * INFINITY;
+    return a.sgn * exp(a.lg);
+}
+
+/* Product over blocks row+1..L of pair p (chi of row relative to the stream at L). */
+static lprod tail_prod(const tws *w, long row, int p)
+{
+    size_t a = (size_t)row * w->P + p, b = (size_t)w->L * w->P + p;
+    lprod r;
+    r.zero = w->cum_z[b] - w->cum_z[a] > 0;
+    r.inf = w->cum_i[b] - w->cum_i[a] > 0;
+    r.sgn = ((w->cum_n[b] - w->cum_n[a]) & 1) ? -1 : 1;
+    r.lg = w->cum_log[b] - w->cum_log[a];
+    return r;
+}
+
+/* Multiplies a log product by a mantissa at scale ls. */
+static lprod lp_mul(lprod a, double v, double ls)
+{
+    if (v == 0.0)
+        a.zero = 1;
+    else if (isinf(v))
+        a.inf = 1;
+    else
+        a.lg += log(fabs(v)) + ls;
+    if (v < 0.0) a.sgn = -a.sgn;
+    if (isnan(v)) a.lg = NAN;
+    return a;
+}
+
+/* Fills chi, log_chi, grad_corr, ntk_layer and chi_group from the stored per-row records. */
+static void finish_bwd(tws *w)
+{
+    const int P = w->P, k = w->k;
+    for (long row = w->row_stem; row <= w->L; row++) {
+        for (int i = 0; i < k; i++) {
+            lprod c = tail_prod(w, row, w->dg[i]);
+            put(w, at(w, NTK_TQ_CHI, row, 0, i), lp_value(c), 0);
+            double lc = c.zero ? (c.inf ? NAN : -INFINITY) : c.inf ? INFINITY : c.lg;
+            put(w, at(w, NTK_TQ_LOG_CHI, row, 0, i), lc, 0);
+        }
+        for (int p = 0; p < P; p++) {
+            int i = w->pi_[p], j = w->pj_[p];
+            lprod a = lp_mul(tail_prod(w, row, p), w->hfac.has ? w->hfac.v[p] : 0.0, w->hfac.ls);
+            lprod di = lp_mul(tail_prod(w, row, w->dg[i]), w->hfac.has ? w->hfac.v[w->dg[i]] : 0.0,
+                              w->hfac.ls);
+            lprod dj = lp_mul(tail_prod(w, row, w->dg[j]), w->hfac.has ? w->hfac.v[w->dg[j]] : 0.0,
+                              w->hfac.ls);
+            double gc;
+            if (di.zero || dj.zero || di.inf || dj.inf || a.inf)
+                gc = NAN;
+            else if (a.zero)
+                gc = 0.0;
+            else
+                gc = a.sgn * exp(a.lg - 0.5 * (di.lg + dj.lg));
+            put(w, at(w, NTK_TQ_GRAD_CORR, row, 0, p), gc, 0);
+            /* ntk_layer: relative mantissa times Pi at the output of this row's section */
+            for (int g = 0; g < NG; g++) {
+                double *d = at(w, NTK_TQ_NTK_LAYER, row, g, p);
+                double mv = *d;
+                lprod t = lp_mul(a, mv, w->nl_ls[(size_t)row * NG + g]);
+                double v = (mv == 0.0 && !a.inf) ? 0.0 : lp_value(t);
+                if (row == w->L && w->hn[g].has) v += unscale(w->hn[g].v[p], w->hn[g].ls);
+                put(w, d, v, 0);
+            }
+        }
+        for (int g = 0; g < NG; g++) {
+            size_t gi = (size_t)row * NG + g;
+            int cntB = w->cg_cnt[gi];
+            int cntH = row == w->L ? (w->hncw[g] ? w->hncw[g] : w->hncb[g]) : 0;
+            const svec *hs = w->hncw[g] ? &w->hcw[g] : &w->hcb[g];
+            for (int i = 0; i < k; i++) {
+                double *d = at(w, NTK_TQ_CHI_GROUP, row, g, i);
+                double v = NAN;
+                if (cntB) {
+                    lprod t = lp_mul(tail_prod(w, row, w->dg[i]), *d, w->cg_ls[gi]);
+                    v = (*d == 0.0) ? 0.0 : lp_value(t);
+                }
+                if (cntH) {
+                    /* readout: per-entry gradient relative to the stream gradient h at depth L */
+                    lprod t = {0.0, 1, 0, 0};
+                    t = lp_mul(t, hs->v[i] / cntH, hs->ls);
+                    double hd = w->hfac.has ? w->hfac.v[w->dg[i]] : 0.0;
+                    double lh = log(fabs(hd)) + w->hfac.ls;
+                    t.lg -= lh;
+                    double hv = hd == 0.0 ? INFINITY : lp_value(t);
+                    v = cntB ? (cntB * v + cntH * hv) / (cntB + cntH) : hv;
+                }
+                if (cntB || cntH)
+                    put(w, d, v, 0);
+                else
+                    *d = NAN;
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ passes */
+
+static void load_inputs(tws *w)
+{
+    treg *x = &w->reg[NTK_REG_X];
+    for (int p = 0; p < w->P; p++)
+        x->K[p] = w->gram[w->pi_[p] * w->k + w->pj_[p]];
+    x->ls = 0.0;
+    renorm(x->K, w->P, &x->ls);
+    memset(x->Th, 0, (size_t)NG * w->P * sizeof(double));
+    x->lt = 0.0;
+    x->def = 1;
+}
+
+/* One forward pass with alpha evaluated at total depth La, through blocks first..lmax. full = 1:
+ * records every row and runs the backward; full = 0: records only the head rows of depth lmax. */
+static void forward_pass(tws *w, long La, long lmax, int full)
+{
+    const ntk_program *pg = w->prog;
+    w->La = La;
+    for (int r = 0; r < NTK_REG_COUNT; r++)
+        w->reg[r].def = 0;
+    load_inputs(w);
+    w->histK.has = w->histT.has = 0;
+    w->first_act[SEC_STEM] = -1;
+    for (int o = 0; o < pg->n_stem; o++)
+        fwd_op(w, &pg->stem[o], SEC_STEM, o, 0);
+    if (pg->needs_history) hist_add(w);
+    if (full) {
+        rec_fwd(w, w->row_stem, SEC_STEM);
+        w->first_act[SEC_HEAD] = -1;
+        for (int o = 0; o < pg->n_head; o++)
+            fwd_op(w, &pg->head[o], SEC_HEAD, o, 0);
+        rec_head(w, w->row_stem, 0);
+        if (!w->dense) {
+            sect_bwd(w, pg->stem, pg->n_stem, SEC_STEM, pg->reg_p, 0);
+            store_bwd(w, w->row_stem, NULL);
+        }
+    }
+    for (long l = pg->first_block; l <= lmax; l++) {
+        w->first_act[SEC_BLOCK] = -1;
+        for (int o = 0; o < pg->n_block; o++)
+            fwd_op(w, &pg->block[o], SEC_BLOCK, o, l);
+        if (pg->needs_history) hist_add(w);
+        if (full) {
+            rec_fwd(w, l, SEC_BLOCK);
+            if (!w->dense) {
+                sect_bwd(w, pg->block, pg->n_block, SEC_BLOCK, pg->reg_p, l);
+                svec m = w->pi[pg->reg_p];
+                store_bwd(w, l, &m);
+            }
+        }
+        if (full || l == lmax) {
+            w->first_act[SEC_HEAD] = -1;
+            for (int o = 0; o < pg->n_head; o++)
+                fwd_op(w, &pg->head[o], SEC_HEAD, o, 0);
+            rec_head(w, l, !full);
+        }
+    }
+    if (full && !w->dense) {
+        sect_bwd(w, pg->head, pg->n_head, SEC_HEAD, pg->head[pg->n_head - 1].dst, 0);
+        store_head(w);
+    }
+}
+
+/* ------------------------------------------------------------------ validation */
+
+static int check_ops(const ntk_op *ops, int n, const char *sec)
+{
+    for (int o = 0; o < n; o++) {
+        const ntk_op *op = &ops[o];
+        if (op->dst < 0 || op->dst >= NTK_REG_COUNT || op->src < 0 || op->src >= NTK_REG_COUNT ||
+            op->src2 >= NTK_REG_COUNT || op->src2 < -1)
+            return ntk_error_set(NTK_EINVAL, "program %s op %d: register out of range", sec, o);
+        if (op->group_w >= NG || op->group_b >= NG)
+            return ntk_error_set(NTK_EINVAL, "program %s op %d: parameter group out of range", sec,
+                                 o);
+    }
+    return NTK_OK;
+}
+
+static int check_program(const ntk_program *pg)
+{
+    if (pg->n_stem < 0 || pg->n_stem > MAXOPS || pg->n_block < 1 || pg->n_block > MAXOPS ||
+        pg->n_head < 1 || pg->n_head > MAXOPS)
+        return ntk_error_set(NTK_EINVAL, "program: bad op counts (stem %d, block %d, head %d)",
+                             pg->n_stem, pg->n_block, pg->n_head);
+    NTK_TRY(check_ops(pg->stem, pg->n_stem, "stem"));
+    NTK_TRY(check_ops(pg->block, pg->n_block, "block"));
+    NTK_TRY(check_ops(pg->head, pg->n_head, "head"));
+    unsigned read = 0;
+    for (int o = 0; o < pg->n_stem; o++)
+        read |= 1u << pg->stem[o].src | (pg->stem[o].src2 >= 0 ? 1u << pg->stem[o].src2 : 0u);
+    for (int o = 0; o < pg->n_block; o++)
+        read |= 1u << pg->block[o].src | (pg->block[o].src2 >= 0 ? 1u << pg->block[o].src2 : 0u);
+    if (pg->needs_history) read |= 1u << pg->hist_reg;
+    for (int o = 0; o < pg->n_head; o++)
+        if (read & (1u << pg->head[o].dst))
+            return ntk_error_set(NTK_EINVAL,
+                                 "program head op %d writes register %d, which the stem or blocks "
+                                 "read",
+                                 o, pg->head[o].dst);
+    if (pg->first_block < 1 || pg->first_block > pg->model.depth + 1)
+        return ntk_error_set(NTK_EINVAL, "program: first block %ld outside 1..depth+1",
+                             pg->first_block);
+    if (pg->needs_history && (pg->hist_reg < 0 || pg->hist_reg >= NTK_REG_COUNT))
+        return ntk_error_set(NTK_EINVAL, "program: history register %d out of range", pg->hist_reg);
+    return NTK_OK;
+}
+
+static int check_inputs(const ntk_inputs *in)
+{
+    if (!in || in->k < 1 || !in->gram)
+        return ntk_error_set(NTK_EINVAL, "theory inputs: need k >= 1 and a Gram matrix");
+    const int k = in->k;
+    for (int i = 0; i < k; i++) {
+        double gii = in->gram[i * k + i];
+        if (!isfinite(gii) || gii < 0.0)
+            return ntk_error_set(
+                NTK_EINVAL, "theory inputs: Gram[%d][%d] = %g must be finite and >= 0", i, i, gii);
+        for (int j = 0; j < k; j++) {
+            double a = in->gram[i * k + j], b = in->gram[j * k + i];
+            if (!isfinite(a))
+                return ntk_error_set(NTK_EINVAL, "theory inputs: Gram[%d][%d] = %g is not finite",
+                                     i, j, a);
+            if (fabs(a - b) > 1e-12 * fmax(fabs(a), fabs(b)))
+                return ntk_error_set(
+                    NTK_EINVAL, "theory inputs: Gram matrix not symmetric at (%d,%d): %g vs %g", i,
+                    j, a, b);
+            double gjj = in->gram[j * k + j];
+            if (fabs(a) > sqrt(gii) * sqrt(gjj) * (1.0 + 1e-9) + 1e-300)
+                return ntk_error_set(NTK_EINVAL,
+                                     "theory inputs: |Gram[%d][%d]| = %g exceeds sqrt(Gram[%d][%d] "
+                                     "Gram[%d][%d]) (not positive semi-definite)",
+                                     i, j, fabs(a), i, i, j, j);
+        }
+    }
+    return NTK_OK;
+}
+
+/* ------------------------------------------------------------------ entry points */
+
+int ntk_theory_run_ex(const ntk_program *prog, const ntk_inputs *in, ntk_theory_result *res,
+                      const ntk_theory_opts *opts)
+{
+    if (!prog || !res)
+        return ntk_error_set(NTK_EINVAL, "theory run: program and result are required");
+    NTK_TRY(check_inputs(in));
+    NTK_TRY(check_program(prog));
+    const long L = prog->model.depth;
+    if (res->shape.n_input != in->k || res->shape.n_layer != L + 1)
+        return ntk_error_set(NTK_EINVAL,
+                             "theory run: result allocated for k = %d, depth = %ld but the run has "
+                             "k = %d, depth = %ld",
+                             res->shape.n_input, res->shape.n_layer - 1, in->k, L);
+    tws w;
+    memset(&w, 0, sizeof w);
+    w.prog = prog;
+    w.m = &prog->model;
+    w.res = res;
+    w.k = in->k;
+    w.P = in->k * (in->k + 1) / 2;
+    w.L = L;
+    w.row_stem = prog->first_block - 1;
+    w.gram = in->gram;
+    w.trained = prog->model.trained;
+    w.homog = ntk_act_homogeneity(&prog->model.act);
+    w.memo = opts ? opts->memo : 1;
+    w.ncalls = opts ? opts->n_gauss_calls : NULL;
+    const ntk_op *secs[SEC_COUNT] = {prog->stem, prog->block, prog->head};
+    const int nops[SEC_COUNT] = {prog->n_stem, prog->n_block, prog->n_head};
+    for (int s = 0; s < SEC_COUNT; s++)
+        for (int o = 0; o < nops[s]; o++)
+            if (secs[s][o].kind == NTK_OP_DENSECAT) w.dense = 1;
+
+    bump b = {NULL, 0, 0};
+    ws_layout(&w, &b);
+    b.cap = b.off;
+    b.base = calloc(1, b.cap);
+    if (!b.base)
+        return ntk_error_set(NTK_ENOMEM, "theory run: out of memory for the workspace (%zu bytes)",
+                             b.cap);
+    b.off = 0;
+    ws_layout(&w, &b);
+    for (int i = 0, p = 0; i < w.k; i++)
+        for (int j = i; j < w.k; j++, p++) {
+            w.pi_[p] = i;
+            w.pj_[p] = j;
+            if (i == j) w.dg[i] = p;
+        }
+
+    for (int q = 0; q < NTK_TQ_COUNT; q++) {
+        size_t n = ntk_qty_size(ntk_theory_qty_table_[q].dims, &res->shape);
+        for (size_t i = 0; i < n; i++)
+            res->data[q][i] = NAN;
+    }
+    forward_pass(&w, L, L, 1);
+    if (!w.dense) finish_bwd(&w);
+    if (ntk_alpha_depends_on_depth(&prog->model.alpha))
+        for (long l = prog->first_block; l < L; l++)
+            forward_pass(&w, l, l, 0);
+    res->n_nonfinite = w.nonfinite;
+    free(b.base);
+    return NTK_OK;
+}
+
+int ntk_theory_run(const ntk_program *prog, const ntk_inputs *in, ntk_theory_result *res)
+{
+    ntk_theory_opts o = {1, NULL};
+    return ntk_theory_run_ex(prog, in, res, &o);
+}

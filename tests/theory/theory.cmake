@@ -1,0 +1,4 @@
+# Theory-engine tests: golden tables of the spec notes (one executable per seed), closed forms and
+# invariances, and the `ntksweep point` command.
+ntk_add_test_exe(test_theory_seed000 ${CMAKE_CURRENT_LIST_DIR}/test_theory_seed000.c)
+add_test(NAME theory.seed000 COMMAND test_theory_seed000)
