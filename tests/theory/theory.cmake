@@ -2,3 +2,5 @@
 # invariances, and the `ntksweep point` command.
 ntk_add_test_exe(test_theory_seed000 ${CMAKE_CURRENT_LIST_DIR}/test_theory_seed000.c)
 add_test(NAME theory.seed000 COMMAND test_theory_seed000)
+ntk_add_test_exe(test_theory_seed001 ${CMAKE_CURRENT_LIST_DIR}/test_theory_seed001.c)
+add_test(NAME theory.seed001 COMMAND test_theory_seed001)
