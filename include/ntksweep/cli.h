@@ -5,4 +5,7 @@
 /* Runs the ntksweep command line; returns the process exit status (NTK_EXIT_* in error.h). */
 int ntk_cli_main(int argc, char **argv);
 
+/* `ntksweep validate [-q] SPEC`: argv[0] is "validate". Returns 0 (valid) or 2 (invalid). */
+int ntk_cli_validate(int argc, char **argv);
+
 #endif

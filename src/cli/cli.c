@@ -27,6 +27,8 @@ int ntk_cli_main(int argc, char **argv)
         printf("ntksweep %s (%s)\n", NTKSWEEP_VERSION, NTKSWEEP_GIT_REVISION);
         return NTK_EXIT_OK;
     }
+    if (strcmp(argv[1], "validate") == 0)
+        return ntk_cli_validate(argc - 1, argv + 1);
     fprintf(stderr, "ntksweep: unknown command '%s'\n", argv[1]);
     ntk_cli_usage_(stderr);
     return NTK_EXIT_USAGE;
