@@ -325,6 +325,7 @@ static int worker_loop_(const ntk_sched_job *job, ntk_sched_stats *st)
                     none_left = 1;
                 if (failed)
                     qlen = 0;
+                break; /* back to the top: report completions, run, or ask again */
             } else if (s.MPI_TAG == TAG_FLUSH) {
                 int msg[2];
                 MPI_Recv(msg, 2, MPI_INT, 0, TAG_FLUSH, sched_comm_, MPI_STATUS_IGNORE);
