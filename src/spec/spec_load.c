@@ -771,9 +771,10 @@ static long round_dedupe_(double *v, long n)
 }
 
 /* Parses the values of one member (a parameter or a free variable) from node. p is NULL for a
- * free variable. The member's name/slot are set by the caller. */
+ * free variable; zipped members may repeat values. The member's name/slot are set by the
+ * caller. Returns the number of values or an error code. */
 static int parse_values_(lctx *c, yaml_node_t *node, const char *key, const spec_param *p,
-                         spec_member *mem, spec_mark *desc_mark, char **desc, char **units)
+                         spec_member *mem, int zipped, char **desc, char **units)
 {
     int categorical = p && p->cons == SC_CATEGORY;
     spec_constraint cons = p ? p->cons : SC_FINITE;
@@ -781,7 +782,6 @@ static int parse_values_(lctx *c, yaml_node_t *node, const char *key, const spec
     yaml_node_t *list = NULL, *gen = NULL;
     const char *gen_name = NULL;
     char gkey[160];
-    (void)desc_mark;
     if (node->type == YAML_SEQUENCE_NODE) {
         list = node;
     } else if (node->type == YAML_MAPPING_NODE) {
@@ -837,7 +837,7 @@ static int parse_values_(lctx *c, yaml_node_t *node, const char *key, const spec
             for (long i = 0; i < n; i++) {
                 yaml_node_t *it = seq_item_(c, list, (int)i);
                 NTK_TRY(get_category_(c, it, key, p->slot, &mem->codes[i]));
-                for (long j = 0; j < i; j++)
+                for (long j = 0; j < i && !zipped; j++)
                     if (mem->codes[j] == mem->codes[i])
                         return ERRN(c, it, key, "value '%s' appears twice",
                                     spec_category_name(p->slot, mem->codes[i]));
@@ -902,7 +902,7 @@ static int parse_values_(lctx *c, yaml_node_t *node, const char *key, const spec
                 return ERRN(c, gen, gkey, "value %ld of %ld is %.17g; expected %s", i + 1, n,
                             vals[i], cons_text_(cons));
     }
-    if (list) {
+    if (list && !zipped) {
         /* Repeated values would make two identical grid points. */
         double *tmp = malloc((size_t)n * sizeof(double));
         if (!tmp)
@@ -968,7 +968,7 @@ static int parse_zip_(lctx *c, yaml_node_t *node, const char *name, spec_axis *a
         }
         if (vn->type != YAML_SEQUENCE_NODE)
             return ERRN(c, vn, mkey, "expected a list of values (zipped axes take explicit lists)");
-        int n = parse_values_(c, vn, mkey, pp, mem, NULL, NULL, NULL);
+        int n = parse_values_(c, vn, mkey, pp, mem, 1, NULL, NULL);
         if (n < 0)
             return n;
         if (ax->n >= 0 && n != ax->n)
@@ -1084,7 +1084,7 @@ static int parse_grid_(lctx *c, yaml_node_t *grid)
                 mem->units = "1";
                 mem->description = "free variable used by derived parameters";
             }
-            int n = parse_values_(c, vn, key, pp, mem, NULL, &ax->description, &ax->units);
+            int n = parse_values_(c, vn, key, pp, mem, 0, &ax->description, &ax->units);
             if (n < 0)
                 return n;
             ax->n = n;

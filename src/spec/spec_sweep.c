@@ -368,7 +368,7 @@ double spec_point_archive_bytes(const ntk_sweep *s)
     int k = s->k;
     long L = s->out.layers == NTK_LAYERS_FINAL ? 1 : s->max_depth + 1;
     ntk_qty_shape sh = {L, NTK_GROUP_COUNT, NTK_STAT_COUNT, k, k * (k + 1) / 2};
-    double v = 8.0; /* status / completion mask */
+    double v = 1.0; /* status / completion mask (8 bytes) */
     if (s->theory) {
         for (int q = 0; q < NTK_TQ_COUNT; q++)
             if (ntk_sweep_quantity_selected(s, NTK_PART_THEORY, theory_names_[q]))
@@ -651,6 +651,18 @@ static void sb_printf_(sbuf *b, const char *fmt, ...)
     }
 }
 
+/* Shortest "%.Ng" that reads back as exactly v. */
+static void sb_num_(sbuf *b, const char *prefix, double v)
+{
+    char buf[40];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    sb_printf_(b, "%s%s", prefix, buf);
+}
+
 /* A YAML double-quoted string. */
 static void sb_quoted_(sbuf *b, const char *v)
 {
@@ -676,7 +688,7 @@ static void sb_member_values_(sbuf *b, const spec_member *m, long n)
         if (m->categorical)
             sb_printf_(b, "%s%s", i ? ", " : "", m->labels[i]);
         else
-            sb_printf_(b, "%s%.17g", i ? ", " : "", m->values[i]);
+            sb_num_(b, i ? ", " : "", m->values[i]);
     }
     sb_printf_(b, "]");
 }
@@ -713,7 +725,10 @@ char *ntk_sweep_effective_config(const ntk_sweep *s)
         if (p->cons == SC_CATEGORY)
             sb_printf_(&b, "  %s: %s", p->name, spec_category_name(p->slot, (int)v));
         else
-            sb_printf_(&b, "  %s: %.17g", p->name, src == 1 ? s->written[p->slot] : v);
+        {
+            sb_printf_(&b, "  %s: ", p->name);
+            sb_num_(&b, "", src == 1 ? s->written[p->slot] : v);
+        }
         sb_printf_(&b, "%s\n", src == 0 ? "  # default" : "");
     }
     sb_printf_(&b, "  trained: [");
@@ -726,22 +741,24 @@ char *ntk_sweep_effective_config(const ntk_sweep *s)
     if (s->alpha_list) {
         sb_printf_(&b, "  alpha_list: [");
         for (long i = 0; i < s->n_alpha_list; i++)
-            sb_printf_(&b, "%s%.17g", i ? ", " : "", s->alpha_list[i]);
+            sb_num_(&b, i ? ", " : "", s->alpha_list[i]);
         sb_printf_(&b, "]\n");
     }
     sb_printf_(&b, "inputs:  # k = %d inputs, Gram rank %d\n", s->k, s->in_rank);
     switch (s->in_mode) {
     case IN_PAIR:
-        if (s->src[SP_ANGLE] == 1)
-            sb_printf_(&b, "  angle: %.17g\n", s->base[SP_ANGLE]);
-        else if (s->src[SP_RHO] != 2 && s->src[SP_ANGLE] != 2)
-            sb_printf_(&b, "  rho: %.17g%s\n", s->base[SP_RHO],
-                       s->src[SP_RHO] == 0 ? "  # default" : "");
+        if (s->src[SP_ANGLE] == 1) {
+            sb_num_(&b, "  angle: ", s->base[SP_ANGLE]);
+            sb_printf_(&b, "\n");
+        } else if (s->src[SP_RHO] != 2 && s->src[SP_ANGLE] != 2) {
+            sb_num_(&b, "  rho: ", s->base[SP_RHO]);
+            sb_printf_(&b, "%s\n", s->src[SP_RHO] == 0 ? "  # default" : "");
+        }
         break;
     case IN_ANGLES:
         sb_printf_(&b, "  angles: [");
         for (int i = 1; i < s->k; i++)
-            sb_printf_(&b, "%s%.17g", i > 1 ? ", " : "", s->in_angles[i]);
+            sb_num_(&b, i > 1 ? ", " : "", s->in_angles[i]);
         sb_printf_(&b, "]\n");
         break;
     case IN_CIRCLE:
@@ -752,7 +769,7 @@ char *ntk_sweep_effective_config(const ntk_sweep *s)
         for (int i = 0; i < s->k; i++) {
             sb_printf_(&b, "    - [");
             for (int j = 0; j < s->k; j++)
-                sb_printf_(&b, "%s%.17g", j ? ", " : "", s->in_gram[i * s->k + j]);
+                sb_num_(&b, j ? ", " : "", s->in_gram[i * s->k + j]);
             sb_printf_(&b, "]\n");
         }
         break;
@@ -761,10 +778,11 @@ char *ntk_sweep_effective_config(const ntk_sweep *s)
         if (s->norms_list) {
             sb_printf_(&b, "  norms: [");
             for (int i = 0; i < s->k; i++)
-                sb_printf_(&b, "%s%.17g", i ? ", " : "", s->in_norms[i]);
+                sb_num_(&b, i ? ", " : "", s->in_norms[i]);
             sb_printf_(&b, "]\n");
         } else {
-            sb_printf_(&b, "  norms: %.17g%s\n", s->base[SP_Q0], s->src[SP_Q0] == 0 ? "  # default" : "");
+            sb_num_(&b, "  norms: ", s->base[SP_Q0]);
+            sb_printf_(&b, "%s\n", s->src[SP_Q0] == 0 ? "  # default" : "");
         }
     }
     if (s->naxes) {
@@ -825,10 +843,12 @@ char *ntk_sweep_effective_config(const ntk_sweep *s)
     }
     sb_printf_(&b, "output:\n  path: ");
     sb_quoted_(&b, s->out.path);
-    sb_printf_(&b, "\n  layers: %s\n  compression: %d\n  checksum: %s\n  max_bytes: %.17g\n"
-                   "  max_point_bytes: %.17g\n",
+    sb_printf_(&b, "\n  layers: %s\n  compression: %d\n  checksum: %s\n",
                s->out.layers == NTK_LAYERS_FINAL ? "final" : "all", s->out.compression,
-               s->out.checksum ? "true" : "false", s->out.max_bytes, s->out.max_point_bytes);
+               s->out.checksum ? "true" : "false");
+    sb_num_(&b, "  max_bytes: ", s->out.max_bytes);
+    sb_num_(&b, "\n  max_point_bytes: ", s->out.max_point_bytes);
+    sb_printf_(&b, "\n");
     if (b.oom) {
         free(b.p);
         return NULL;
