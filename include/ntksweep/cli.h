@@ -7,5 +7,7 @@ int ntk_cli_main(int argc, char **argv);
 
 /* `ntksweep validate [-q] SPEC`: argv[0] is "validate". Returns 0 (valid) or 2 (invalid). */
 int ntk_cli_validate(int argc, char **argv);
+/* `ntksweep run SPEC [--resume] [--force] [--deadline S] ...`: runs a sweep; returns NTK_EXIT_*. */
+int ntk_cli_run(int argc, char **argv);
 
 #endif

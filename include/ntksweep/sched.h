@@ -36,6 +36,9 @@ typedef struct {
     int (*deliver)(void *ctx, long t, const void *payload, size_t len);
     /* Collective: called on every rank together; writes what is finished. last = 1 at the end. */
     int (*flush)(void *ctx, int last);
+    /* Optional: returns 1 when this rank holds enough unwritten results that a flush should
+     * come soon (e.g. a memory threshold); the master then starts one at its next step. */
+    int (*want_flush)(void *ctx);
     double flush_interval;    /* seconds between collective flushes (default 10) */
     double deadline;          /* seconds after start to stop handing out tasks; 0 = none */
     double progress_interval; /* seconds between progress lines on rank 0; 0 = never */
@@ -44,10 +47,10 @@ typedef struct {
 } ntk_sched_job;
 
 typedef struct {
-    long tasks_done;     /* over all ranks */
-    double elapsed;      /* seconds, wall clock */
-    double busy;         /* seconds this rank spent inside run() */
-    int stopped_early;   /* 1 if stopped by a signal or the deadline */
+    long tasks_done;   /* over all ranks */
+    double elapsed;    /* seconds, wall clock */
+    double busy;       /* seconds this rank spent inside run() */
+    int stopped_early; /* 1 if stopped by a signal or the deadline */
 } ntk_sched_stats;
 
 /* Initializes MPI (MPI_Init_thread, FUNNELED) if needed and installs the signal handlers.

@@ -3,10 +3,12 @@
  * Protocol (tags below). Worker -> master: REQ {want, n_done, cost_done} asks for up to `want`
  * tasks and reports completions since the last REQ; RESULT {task id, payload} ships a payload;
  * ERROR {code, message}; STOP (a stop signal arrived on the worker). Master -> worker: TASKS
- * {ids...} (empty: none left), FLUSH {last, status}. Messages between a pair are non-overtaking,
- * so a RESULT always reaches the master before the REQ that reports its task as done; the master
- * therefore knows every payload has arrived once every worker's outstanding count is zero.
- * Collective flushes happen only when the master says so; a worker sees FLUSH between tasks.
+ * {ids...} (empty: none left), FLUSH {last, status}. WANTFLUSH (worker -> master) asks for an
+ * early flush when the worker's unwritten results grow large. Messages between a pair are
+ * non-overtaking, so a RESULT always reaches the master before the REQ that reports its task as
+ * done; the master therefore knows every payload has arrived once every worker's outstanding count
+ * is zero. Collective flushes happen only when the master says so; a worker sees FLUSH between
+ * tasks.
  */
 #include "ntksweep/sched.h"
 #include "ntksweep/error.h"
@@ -19,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { TAG_REQ = 11, TAG_TASKS, TAG_RESULT, TAG_ERROR, TAG_STOP, TAG_FLUSH };
+enum { TAG_REQ = 11, TAG_TASKS, TAG_RESULT, TAG_ERROR, TAG_STOP, TAG_FLUSH, TAG_WANTFLUSH };
 
 static MPI_Comm sched_comm_ = MPI_COMM_NULL;
 static int sched_inited_mpi_ = 0;
@@ -69,12 +71,10 @@ int ntk_sched_init(int *argc, char ***argv)
 
 void ntk_sched_finalize(void)
 {
-    if (sched_comm_ != MPI_COMM_NULL)
-        MPI_Comm_free(&sched_comm_);
+    if (sched_comm_ != MPI_COMM_NULL) MPI_Comm_free(&sched_comm_);
     int fin = 0;
     MPI_Finalized(&fin);
-    if (sched_inited_mpi_ && !fin)
-        MPI_Finalize();
+    if (sched_inited_mpi_ && !fin) MPI_Finalize();
     sched_inited_mpi_ = 0;
 }
 
@@ -106,18 +106,16 @@ int ntk_sched_stop_requested(void)
 int ntk_sched_agree(int status, int *agreed)
 {
     int mn = status;
-    if (sched_comm_ != MPI_COMM_NULL && MPI_Allreduce(&status, &mn, 1, MPI_INT, MPI_MIN,
-                                                      sched_comm_) != MPI_SUCCESS)
+    if (sched_comm_ != MPI_COMM_NULL &&
+        MPI_Allreduce(&status, &mn, 1, MPI_INT, MPI_MIN, sched_comm_) != MPI_SUCCESS)
         return ntk_error_set(NTK_EMPI, "MPI_Allreduce failed while agreeing on a status");
-    if (agreed)
-        *agreed = mn;
+    if (agreed) *agreed = mn;
     return mn != 0;
 }
 
 int ntk_sched_bcast(void *buf, size_t len)
 {
-    if (sched_comm_ == MPI_COMM_NULL)
-        return NTK_OK;
+    if (sched_comm_ == MPI_COMM_NULL) return NTK_OK;
     if (len > (size_t)INT32_MAX)
         return ntk_error_set(NTK_EINVAL, "broadcast of %zu bytes exceeds 2 GiB", len);
     if (MPI_Bcast(buf, (int)len, MPI_BYTE, 0, sched_comm_) != MPI_SUCCESS)
@@ -140,8 +138,7 @@ char *ntk_sched_hostnames(void)
     }
     MPI_Allgather(name, (int)sizeof name, MPI_CHAR, all, (int)sizeof name, MPI_CHAR, sched_comm_);
     for (int r = 0; r < sched_size_; r++) {
-        if (r)
-            strcat(out, ",");
+        if (r) strcat(out, ",");
         strcat(out, all + (size_t)r * sizeof name);
     }
     free(all);
@@ -153,18 +150,15 @@ static int cmp_cost_desc_(const void *a, const void *b, void *costv)
 {
     const double *cost = costv;
     long i = *(const long *)a, j = *(const long *)b;
-    if (cost[i] > cost[j])
-        return -1;
-    if (cost[i] < cost[j])
-        return 1;
+    if (cost[i] > cost[j]) return -1;
+    if (cost[i] < cost[j]) return 1;
     return (i > j) - (i < j); /* ties: lower index first, so the order is deterministic */
 }
 
 /* qsort_r is a GNU extension; a small merge sort keeps us in ISO C. */
 static void sort_by_cost_(long *v, long n, const double *cost, long *tmp)
 {
-    if (n < 2)
-        return;
+    if (n < 2) return;
     long h = n / 2;
     sort_by_cost_(v, h, cost, tmp);
     sort_by_cost_(v + h, n - h, cost, tmp);
@@ -191,8 +185,7 @@ static void fmt_hms_(double s, char *buf, size_t n)
 static void print_progress_(const ntk_sched_job *job, long done, double cost_done,
                             double cost_total, double elapsed, const char *tag)
 {
-    if (!job->progress)
-        return;
+    if (!job->progress) return;
     char el[32], eta[32];
     fmt_hms_(elapsed, el, sizeof el);
     double frac = cost_total > 0 ? cost_done / cost_total : 1.0;
@@ -237,8 +230,7 @@ static int pending_push_(pending_list *pl, MPI_Request r, void *buf)
     if (pl->n == pl->cap) {
         int cap = pl->cap ? 2 * pl->cap : 8;
         pending_send *v = realloc(pl->v, (size_t)cap * sizeof *v);
-        if (!v)
-            return NTK_ENOMEM;
+        if (!v) return NTK_ENOMEM;
         pl->v = v;
         pl->cap = cap;
     }
@@ -253,12 +245,10 @@ static void *pack_result_(long t, const void *payload, size_t len, size_t *total
 {
     *total = sizeof(int64_t) + len;
     unsigned char *buf = malloc(*total);
-    if (!buf)
-        return NULL;
+    if (!buf) return NULL;
     int64_t id = t;
     memcpy(buf, &id, sizeof id);
-    if (len)
-        memcpy(buf + sizeof id, payload, len);
+    if (len) memcpy(buf + sizeof id, payload, len);
     return buf;
 }
 
@@ -271,8 +261,7 @@ static int worker_loop_(const ntk_sched_job *job, ntk_sched_stats *st)
     pending_list pend = {0};
     int requested = 0, none_left = 0, told_stop = 0, failed = 0;
     double n_done = 0, cost_done = 0;
-    if (!queue)
-        return ntk_error_set(NTK_ENOMEM, "scheduler worker queue");
+    if (!queue) return ntk_error_set(NTK_ENOMEM, "scheduler worker queue");
 
     for (;;) {
         if (!requested && !none_left && !failed && qlen < prefetch) {
@@ -299,8 +288,7 @@ static int worker_loop_(const ntk_sched_job *job, ntk_sched_stats *st)
             } else {
                 MPI_Iprobe(0, MPI_ANY_TAG, sched_comm_, &flag, &s);
             }
-            if (!flag)
-                break;
+            if (!flag) break;
             if (s.MPI_TAG == TAG_TASKS) {
                 int cnt = 0;
                 MPI_Get_count(&s, MPI_LONG, &cnt);
@@ -321,10 +309,8 @@ static int worker_loop_(const ntk_sched_job *job, ntk_sched_stats *st)
                          MPI_STATUS_IGNORE);
                 qlen += cnt;
                 requested = 0;
-                if (cnt == 0)
-                    none_left = 1;
-                if (failed)
-                    qlen = 0;
+                if (cnt == 0) none_left = 1;
+                if (failed) qlen = 0;
                 break; /* back to the top: report completions, run, or ask again */
             } else if (s.MPI_TAG == TAG_FLUSH) {
                 int msg[2];
@@ -340,10 +326,8 @@ static int worker_loop_(const ntk_sched_job *job, ntk_sched_stats *st)
                 /* Unexpected tag: drain it to keep the protocol alive. */
                 MPI_Recv(NULL, 0, MPI_BYTE, 0, s.MPI_TAG, sched_comm_, MPI_STATUS_IGNORE);
             }
-            if (qlen > 0)
-                break;
-            if (!requested && !none_left && !failed)
-                break; /* go back up and ask for work */
+            if (qlen > 0) break;
+            if (!requested && !none_left && !failed) break; /* go back up and ask for work */
         }
         if (qlen > 0 && !failed) {
             long t = queue[qhead++];
@@ -355,8 +339,7 @@ static int worker_loop_(const ntk_sched_job *job, ntk_sched_stats *st)
             st->busy += mono_now_() - t0;
             if (rc < 0) {
                 char msg[1024];
-                snprintf(msg, sizeof msg, "rank %d, task %ld: %s", sched_rank_, t,
-                         ntk_error_msg());
+                snprintf(msg, sizeof msg, "rank %d, task %ld: %s", sched_rank_, t, ntk_error_msg());
                 int code = rc;
                 char buf[sizeof(int) + sizeof msg];
                 memcpy(buf, &code, sizeof code);
@@ -385,6 +368,8 @@ static int worker_loop_(const ntk_sched_job *job, ntk_sched_stats *st)
             n_done += 1;
             cost_done += job->cost[t];
             pending_reap_(&pend, 0);
+            if (job->want_flush && job->want_flush(job->ctx))
+                MPI_Send(NULL, 0, MPI_BYTE, 0, TAG_WANTFLUSH, sched_comm_);
         }
     }
 }
@@ -422,27 +407,23 @@ static int master_loop_(const ntk_sched_job *job, ntk_sched_stats *st)
     const int master_computes = sched_size_ <= 8;
     double t_start = mono_now_(), last_flush = t_start, last_prog = t_start;
     double max_task_s = 0.0;
-    int rc_flush = 0;
+    int rc_flush = 0, flush_wanted = 0;
 
     for (;;) {
         double now = mono_now_();
-        if (sched_stop_flag_ && !stopping)
-            stopping = 1;
-        if (job->deadline > 0 && !stopping &&
-            (now - sched_t0_) + 2.0 * max_task_s >= job->deadline)
+        if (sched_stop_flag_ && !stopping) stopping = 1;
+        if (job->deadline > 0 && !stopping && (now - sched_t0_) + 2.0 * max_task_s >= job->deadline)
             stopping = 1;
         /* Service every pending message. */
         for (;;) {
             int flag = 0;
             MPI_Status s;
             MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, sched_comm_, &flag, &s);
-            if (!flag)
-                break;
+            if (!flag) break;
             int w = s.MPI_SOURCE - 1;
             if (s.MPI_TAG == TAG_REQ) {
                 double req[3];
-                MPI_Recv(req, 3, MPI_DOUBLE, s.MPI_SOURCE, TAG_REQ, sched_comm_,
-                         MPI_STATUS_IGNORE);
+                MPI_Recv(req, 3, MPI_DOUBLE, s.MPI_SOURCE, TAG_REQ, sched_comm_, MPI_STATUS_IGNORE);
                 ws[w].done += (long)req[1];
                 done += (long)req[1];
                 cost_done += req[2];
@@ -469,10 +450,9 @@ static int master_loop_(const ntk_sched_job *job, ntk_sched_stats *st)
                 int64_t t;
                 memcpy(&t, buf, sizeof t);
                 if (!err && job->deliver) {
-                    int rc = job->deliver(job->ctx, (long)t, buf + sizeof t,
-                                          (size_t)cnt - sizeof t);
-                    if (rc < 0)
-                        err = rc;
+                    int rc =
+                        job->deliver(job->ctx, (long)t, buf + sizeof t, (size_t)cnt - sizeof t);
+                    if (rc < 0) err = rc;
                 }
                 free(buf);
             } else if (s.MPI_TAG == TAG_ERROR) {
@@ -482,22 +462,23 @@ static int master_loop_(const ntk_sched_job *job, ntk_sched_stats *st)
                 int code;
                 memcpy(&code, buf, sizeof code);
                 buf[sizeof buf - 1] = '\0';
-                if (!err)
-                    err = ntk_error_set(code, "%s", buf + sizeof code);
+                if (!err) err = ntk_error_set(code, "%s", buf + sizeof code);
                 /* The failed worker dropped its queue: stop waiting for those tasks. */
                 ws[w].done = ws[w].handed;
                 stopping = 1;
             } else if (s.MPI_TAG == TAG_STOP) {
-                MPI_Recv(NULL, 0, MPI_BYTE, s.MPI_SOURCE, TAG_STOP, sched_comm_,
-                         MPI_STATUS_IGNORE);
+                MPI_Recv(NULL, 0, MPI_BYTE, s.MPI_SOURCE, TAG_STOP, sched_comm_, MPI_STATUS_IGNORE);
                 stopping = 1;
+            } else if (s.MPI_TAG == TAG_WANTFLUSH) {
+                MPI_Recv(NULL, 0, MPI_BYTE, s.MPI_SOURCE, TAG_WANTFLUSH, sched_comm_,
+                         MPI_STATUS_IGNORE);
+                flush_wanted = 1;
             } else {
                 MPI_Recv(NULL, 0, MPI_BYTE, s.MPI_SOURCE, s.MPI_TAG, sched_comm_,
                          MPI_STATUS_IGNORE);
             }
         }
-        if (err)
-            stopping = 1;
+        if (err) stopping = 1;
 
         /* Periodic progress and collective flush. */
         now = mono_now_();
@@ -509,15 +490,15 @@ static int master_loop_(const ntk_sched_job *job, ntk_sched_stats *st)
         for (int w = 0; w < nw; w++)
             outstanding += ws[w].handed > ws[w].done;
         int remaining = !stopping && head <= tail;
-        if (!remaining && outstanding == 0)
-            break;
-        if (now - last_flush >= flush_iv) {
+        if (!remaining && outstanding == 0) break;
+        if (job->want_flush && job->want_flush(job->ctx)) flush_wanted = 1;
+        if (flush_wanted || now - last_flush >= flush_iv) {
+            flush_wanted = 0;
             int msg[2] = {0, 0};
             for (int w = 0; w < nw; w++)
                 MPI_Send(msg, 2, MPI_INT, w + 1, TAG_FLUSH, sched_comm_);
             int rc = job->flush ? job->flush(job->ctx, 0) : 0;
-            if (rc < 0 && !err)
-                err = rc;
+            if (rc < 0 && !err) err = rc;
             last_flush = mono_now_();
             continue;
         }
@@ -530,14 +511,12 @@ static int master_loop_(const ntk_sched_job *job, ntk_sched_stats *st)
             int rc = job->run(job->ctx, t, &payload, &len);
             double dt = mono_now_() - t0;
             st->busy += dt;
-            if (dt > max_task_s)
-                max_task_s = dt;
+            if (dt > max_task_s) max_task_s = dt;
             if (rc < 0) {
                 err = ntk_error_prefix(rc, "rank 0, task %ld", t);
             } else if ((payload || len) && job->deliver) {
                 rc = job->deliver(job->ctx, t, payload, len);
-                if (rc < 0)
-                    err = rc;
+                if (rc < 0) err = rc;
             }
             free(payload);
             done++;
@@ -577,7 +556,6 @@ int ntk_sched_run(const ntk_sched_job *job, ntk_sched_stats *stats)
         return ntk_error_set(NTK_EMPI, "ntk_sched_run called before ntk_sched_init");
     int rc = sched_rank_ == 0 ? master_loop_(job, &st) : worker_loop_(job, &st);
     st.elapsed = mono_now_() - t0;
-    if (stats)
-        *stats = st;
+    if (stats) *stats = st;
     return rc;
 }

@@ -45,8 +45,7 @@ int main(int argc, char **argv)
 {
     ntk_sched_init(&argc, &argv);
     long n = argc > 1 ? atol(argv[1]) : 400;
-    if (argc > 2)
-        unit_s = atof(argv[2]);
+    if (argc > 2) unit_s = atof(argv[2]);
     cost_ = malloc((size_t)n * sizeof *cost_);
     double total = 0;
     /* Costs 1..100 spread log-uniformly, in a scrambled order (a multiplicative hash). */
@@ -55,8 +54,12 @@ int main(int argc, char **argv)
         cost_[i] = 1.0 * pow(100.0, (double)h / (double)(n - 1));
         total += cost_[i];
     }
-    ntk_sched_job job = {.n_tasks = n, .cost = cost_, .run = run_, .flush = flush_,
-                         .flush_interval = 5.0, .prefetch = 2};
+    ntk_sched_job job = {.n_tasks = n,
+                         .cost = cost_,
+                         .run = run_,
+                         .flush = flush_,
+                         .flush_interval = 5.0,
+                         .prefetch = 2};
     MPI_Barrier(MPI_COMM_WORLD);
     double t0 = now_();
     ntk_sched_stats st;

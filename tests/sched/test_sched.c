@@ -18,7 +18,7 @@ typedef struct {
     int *ran;       /* per task, on this rank */
     int *delivered; /* per task, rank 0 */
     int nflush, nflush_last;
-    int stop_at;    /* raise SIGUSR1 on this rank after this many local tasks (-1: never) */
+    int stop_at; /* raise SIGUSR1 on this rank after this many local tasks (-1: never) */
     int local_runs;
 } ctx_t;
 
@@ -36,8 +36,7 @@ static int run_(void *vctx, long t, void **payload, size_t *len)
     ctx_t *c = vctx;
     c->ran[t]++;
     spin_(1e-4 * (double)(1 + t % 7));
-    if (++c->local_runs == c->stop_at)
-        raise(SIGUSR1);
+    if (++c->local_runs == c->stop_at) raise(SIGUSR1);
     long *p = malloc(2 * sizeof *p);
     p[0] = t;
     p[1] = 3 * t + 1;
@@ -70,8 +69,7 @@ static int flush_(void *vctx, int last)
 int main(int argc, char **argv)
 {
     int stop_mode = argc > 1 && strcmp(argv[1], "stop") == 0;
-    if (ntk_sched_init(&argc, &argv) != 0)
-        return 2;
+    if (ntk_sched_init(&argc, &argv) != 0) return 2;
     int rank = ntk_sched_rank(), size = ntk_sched_size();
     ctx_t c = {0};
     c.n = stop_mode ? 4000 : 500;
@@ -81,8 +79,13 @@ int main(int argc, char **argv)
     double *cost = malloc((size_t)c.n * sizeof *cost);
     for (long t = 0; t < c.n; t++)
         cost[t] = 1.0 + (double)(t % 7);
-    ntk_sched_job job = {.ctx = &c, .n_tasks = c.n, .cost = cost, .run = run_,
-                         .deliver = deliver_, .flush = flush_, .flush_interval = 0.05,
+    ntk_sched_job job = {.ctx = &c,
+                         .n_tasks = c.n,
+                         .cost = cost,
+                         .run = run_,
+                         .deliver = deliver_,
+                         .flush = flush_,
+                         .flush_interval = 0.05,
                          .prefetch = 2};
     ntk_sched_stats st;
     int rc = ntk_sched_run(&job, &st);
