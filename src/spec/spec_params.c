@@ -165,5 +165,7 @@ const char *ntk_spec_suggest(const char *word, const char *const *cand, int n)
     /* Plausible misspelling: at most 2 edits, and fewer edits than about a third of the word. */
     size_t len = strlen(word);
     int limit = len <= 3 ? 1 : (len <= 6 ? 2 : 3);
-    return (best && bestd > 0 && bestd <= limit) ? best : NULL;
+    if (!best || bestd > limit || strcmp(word, best) == 0)
+        return NULL;
+    return best;
 }

@@ -15,5 +15,5 @@ foreach(_f ${_ntk_sweeps})
   add_test(NAME spec.validate.${_n} COMMAND ntksweep validate -q ${_f})
 endforeach()
 add_test(NAME spec.validate_exit_status
-         COMMAND sh -c "printf 'name: x\\nmodel: {depth: 0}\\n' > bad_spec.yaml; \"$0\" validate bad_spec.yaml 2> bad_spec.err; s=$?; grep -q \"bad_spec.yaml:2:17: key 'model.depth': expected a positive integer, got '0'\" bad_spec.err && test $s -eq 2"
+         COMMAND sh -c "printf 'name: x\\nmodel: {depth: 0}\\n' > bad_spec.yaml; \"$0\" validate bad_spec.yaml 2> bad_spec.err; s=$?; grep -q \"bad_spec.yaml:2:16: key 'model.depth': expected a positive integer, got '0'\" bad_spec.err && test $s -eq 2"
                  $<TARGET_FILE:ntksweep>)
