@@ -4,12 +4,12 @@
 #include <math.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <string.h>
 
 /* ------------------------------------------------------------------ Gauss-Legendre tables */
 
 #define GL_N 32
 static double gl_x[GL_N], gl_w[GL_N]; /* nodes/weights on [-1, 1] */
-static pthread_once_t gl_once = PTHREAD_ONCE_INIT;
 
 /* Newton iteration on the Legendre recurrence; nodes accurate to ~1 ulp. */
 static void gl_build(int n, double *x, double *w)
@@ -34,9 +34,507 @@ static void gl_build(int n, double *x, double *w)
     }
 }
 
-static void gl_init(void)
+/* ================================================================== tanh
+ *
+ * Three rules, chosen per call (c >= 0 after T(-c) = -T(c), Tdot(-c) = Tdot(c); s2 = 1 - c^2):
+ *  (a) series:  min(q1, q2) s2 >= TANH_QSER. The Fourier representation
+ *      E[f(u) g(v)] = (2 pi)^-2 int f^(w1) g^(w2) exp(-w'Sigma w/2) dw with
+ *      sech^2^(w) = 2 sum_n alpha_n w^2n (analytic for |w| < 2) and tanh = sgn - r,
+ *      r^(w) = i pi sum_{n>=1} beta_n w^(2n-1), turns T and Tdot into moment series of
+ *      Omega ~ N(0, Sigma^-1):  T = (2/pi) asin c - A1 - A2 + B,
+ *        Tdot = 2/(pi sqrt(det)) sum_jk alpha_j alpha_k E[O1^2j O2^2k],
+ *        A1 = E[r(u) sgn v] = sum_m beta_m E[O1^(2m-1)/O2]/sqrt(det),  A2 likewise,
+ *        B = E[r(u) r(v)] = -pi/(2 sqrt(det)) sum_mn beta_m beta_n E[O1^(2m-1) O2^(2n-1)].
+ *      The series are asymptotic; the smallest term is ~exp(-2 min(q) s2) (1e-14 at 16).
+ *  (b) trapezoid in (s, d): u = a1 (C s + S d), v = a2 (C s - S d), s, d iid N(0,1),
+ *      C = cos(tau/2), S = sin(tau/2), tau = arccos c. With E = exp(-2u) the grid values
+ *      factor, E_ij = P_i Q_j, so tanh u = (1-E)/(1+E) and sech^2 u = 4E/(1+E)^2 cost one
+ *      multiplication per node and T, Tdot share one division. Step h = min(0.7, K/sigma) per
+ *      axis (error ~exp(-pi^2/(sigma h)), poles of tanh at i pi/2); rows where u and v are
+ *      saturated (|.| >= 20) for every d are summed from the weight total. Used when
+ *      a_max S <= TANH_SDMAX (bounded cost: O(100) columns, O(50 a_max/a_min + 22 a S) rows).
+ *  (c) conditional: otherwise (very unequal variances). Outer trapezoid over the smaller
+ *      variance v, inner E[tanh(mu + sigma Z)], E[sech^2(mu + sigma Z)] by the 1-D version
+ *      of the series (Hermite functions; sigma^2 = q_max s2 >= 24 there).
+ */
+#define TANH_QSER  16.0 /* series when min(q) s2 >= this                       */
+#define TANH_SDMAX 3.5  /* (s,d) trapezoid when a_max S <= this                 */
+#define TRAP_K     0.22 /* step h = TRAP_K / sigma (measured: <= 1e-12 per axis)   */
+#define TRAP_HG    0.55 /* step bound where sigma < 0.4 (Gaussian weight + poles)    */
+#define TRAP_Z     8.6  /* half range in standard units                        */
+#define TANH_SAT   20.0 /* |x| >= 20: tanh = +-1, sech^2 < 2e-17 of its scale   */
+#define NSER       41
+
+/* alpha_n = (-1)^n 2 eta(2n) / 4^n (eta: Dirichlet eta, alpha_0 = 1): (x/sinh x) at x = pi w/2,
+ * i.e. sech^2^(w) = 2 sum alpha_n w^2n. Generated with mpmath at 40 digits. */
+static const double ser_alpha[NSER] = {1.0,
+                                       -4.11233516712056609e-1,
+                                       1.1837910368715574e-1,
+                                       -3.0798471603044847e-2,
+                                       7.78307032697381171e-3,
+                                       -1.95124903827787415e-3,
+                                       4.88162932199149507e-4,
+                                       -1.22062887005124477e-4,
+                                       3.05171131657381014e-5,
+                                       -7.62936544700325099e-6,
+                                       1.90734681436840348e-6,
+                                       -4.76837044531455432e-7,
+                                       1.19209282445775556e-7,
+                                       -2.98023219436178206e-8,
+                                       7.45058056916857809e-9,
+                                       -1.8626451474962426e-9,
+                                       4.65661287199319292e-10,
+                                       -1.16415321820158558e-10,
+                                       2.91038304563101873e-11,
+                                       -7.27595761415695613e-12,
+                                       1.81898940354420211e-12,
+                                       -4.54747350886360721e-13,
+                                       1.13686837721609567e-13,
+                                       -2.84217094304036035e-14,
+                                       7.10542735760097662e-15,
+                                       -1.77635683940024889e-15,
+                                       4.44089209850062518e-16,
+                                       -1.11022302462515648e-16,
+                                       2.77555756156289131e-17,
+                                       -6.93889390390722835e-18,
+                                       1.73472347597680709e-18,
+                                       -4.33680868994201774e-19,
+                                       1.08420217248550443e-19,
+                                       -2.71050543121376108e-20,
+                                       6.77626357803440271e-21,
+                                       -1.69406589450860068e-21,
+                                       4.2351647362715017e-22,
+                                       -1.05879118406787542e-22,
+                                       2.64697796016968856e-23,
+                                       -6.6174449004242214e-24,
+                                       1.65436122510605535e-24};
+
+/* double factorial (n-1)!! for even-moment formulas, as a table: dfact[k] = (2k-1)!!, k >= 0 */
+static double dfact[NSER + 2];
+static double binom[2 * NSER + 2][2 * NSER + 2];
+static pthread_once_t tab_once = PTHREAD_ONCE_INIT;
+
+static void tab_init(void)
 {
+    dfact[0] = 1.0;
+    for (int k = 1; k < NSER + 2; k++)
+        dfact[k] = dfact[k - 1] * (2.0 * k - 1.0);
+    for (int n = 0; n < 2 * NSER + 2; n++) {
+        binom[n][0] = 1.0;
+        for (int k = 1; k <= n; k++)
+            binom[n][k] = binom[n - 1][k - 1] + (k < n ? binom[n - 1][k] : 0.0);
+    }
     gl_build(GL_N, gl_x, gl_w);
+}
+
+/* Number of series terms for variance parameter mu (= max Var Omega): smallest K with
+ * (2K-1)!! (mu/4)^K < 1e-17, capped where the asymptotic series stops decreasing. */
+static int ser_terms(double mu)
+{
+    double t = 1.0;
+    for (int k = 1; k < NSER - 1; k++) {
+        double tn = t * (2.0 * k - 1.0) * 0.25 * mu;
+        if (tn < 1e-17 || tn > t) return k;
+        t = tn;
+    }
+    return NSER - 1;
+}
+
+/* (a) series rule; 0 <= c < 1, s2 = 1 - c^2 > 0. */
+static void tanh_pair_series(double q1, double q2, double c, double s2, double *T, double *Td)
+{
+    double a1 = sqrt(q1), a2 = sqrt(q2), g = a1 * a2;
+    double sdet = g * sqrt(s2);
+    double m11 = 1.0 / (q1 * s2), m22 = 1.0 / (q2 * s2), m12 = -c / (g * s2);
+    int K = ser_terms(fmax(m11, m22));
+    int P = 2 * K + 1; /* moments E[O1^p O2^r], p, r <= P */
+    double M[2 * NSER][2 * NSER];
+    for (int p = 0; p <= P; p++)
+        for (int r = 0; r <= P - p + 1 && r <= P; r++) {
+            double v;
+            if ((p + r) & 1)
+                v = 0.0;
+            else if (p == 0 && r == 0)
+                v = 1.0;
+            else if (p > 0)
+                v = (p >= 2 ? (p - 1) * m11 * M[p - 2][r] : 0.0) +
+                    (r >= 1 ? r * m12 * M[p - 1][r - 1] : 0.0);
+            else
+                v = (r - 1) * m22 * M[0][r - 2];
+            M[p][r] = v;
+        }
+    /* Tdot: sum over j + k <= K of alpha_j alpha_k E[O1^2j O2^2k] */
+    double sd = 0.0;
+    for (int n = K; n >= 0; n--)
+        for (int j = 0; j <= n; j++)
+            sd += ser_alpha[j] * ser_alpha[n - j] * M[2 * j][2 * (n - j)];
+    /* B: beta_m = alpha_m 2/pi; sum over m + n <= K + 1, m, n >= 1 */
+    double sb = 0.0;
+    for (int n = K + 1; n >= 2; n--)
+        for (int m = 1; m < n; m++)
+            sb += ser_alpha[m] * ser_alpha[n - m] * M[2 * m - 1][2 * (n - m) - 1];
+    sb *= 4.0 / (M_PI * M_PI);
+    /* A1 = sum_m beta_m E[O1^(2m-1)/O2]; O1 | O2 ~ N(b O2, 1/q1), b = -c a2/a1:
+     * E[O1^(2m-1)/O2] = b sum_l C(2m-1, 2l+1) x^l q1^-(m-1-l) (2m-2l-3)!! (2l-1)!!,
+     * x = b^2 m22 = c^2/(q1 s2) (and symmetrically for A2). */
+    double sa = 0.0;
+    for (int pass = 0; pass < 2; pass++) {
+        double qa = pass ? q2 : q1, b = pass ? -c * a1 / a2 : -c * a2 / a1;
+        double x = c * c / (qa * s2), iq = 1.0 / qa, s = 0.0, xp[NSER], ip[NSER];
+        xp[0] = ip[0] = 1.0;
+        for (int l = 1; l < K; l++) {
+            xp[l] = xp[l - 1] * x;
+            ip[l] = ip[l - 1] * iq;
+        }
+        for (int m = K; m >= 1; m--) {
+            double e = 0.0;
+            for (int l = 0; l <= m - 1; l++)
+                e += binom[2 * m - 1][2 * l + 1] * xp[l] * ip[m - 1 - l] * dfact[m - 1 - l] *
+                     dfact[l];
+            s += ser_alpha[m] * e;
+        }
+        sa += b * s * M_2_PI;
+    }
+    *Td = 2.0 / (M_PI * sdet) * sd;
+    *T = M_2_PI * asin(c) - sa / sdet - 0.5 * M_PI / sdet * sb;
+}
+
+/* (b) (s, d) trapezoid; a1, a2 > 0, tau in [0, pi/2], a_max sin(tau/2) <= TANH_SDMAX. */
+#define TRAP_NDMAX 160 /* >= TRAP_Z * TANH_SDMAX / TRAP_K + 1 */
+
+/* four doubles; GCC/Clang vector extension, lowered to the available SIMD width */
+typedef double v4d __attribute__((vector_size(32)));
+
+/* Equal variances (a1 = a2 = a): u + v = 2aC s, u - v = 2aS d, and with
+ * L = sinh^2(aC s), W = sinh^2(aS d):  tanh u tanh v = (L - W)/(1 + L + W),
+ * sech^2 u sech^2 v = 1/(1 + L + W)^2  (cosh u cosh v = 1 + L + W). The integrand is even in s
+ * and in d separately, so one quadrant is summed. L - W keeps full relative precision at small q.
+ */
+/* Uniform-grid tables for x_i = i h, i = i0 .. i0 + n - 1: w[i] = f_i h exp(-x^2/2)/sqrt(2 pi)
+ * (f_0 = 1, f_i = 2 for i > 0: the grid is folded onto x >= 0) and s2[i] = sinh^2(k x). Computed
+ * by exact recurrences (exp((i+1)h) = exp(ih) exp(h), expm1 form for sinh) resynchronised
+ * every 16 nodes, so rounding stays ~1e-15 relative. */
+static void grid_fill(int i0, int n, double h, double k, double *w, double *s2)
+{
+    const double nrm = h / sqrt(2.0 * M_PI), eh = exp(-h * h), em1 = expm1(k * h), rho = 1.0 + em1;
+    double g = 0, m = 0, em = 0;
+    for (int t = 0; t < n; t++) {
+        int i = i0 + t;
+        double x = i * h;
+        if ((t & 15) == 0) {
+            g = exp(-0.5 * x * x);
+            m = exp(-0.5 * (2.0 * i + 1.0) * h * h);
+            em = expm1(k * x);
+        }
+        w[t] = (i ? 2.0 : 1.0) * nrm * g;
+        double sh = 0.5 * em * (2.0 + em) / (1.0 + em);
+        s2[t] = sh * sh;
+        g *= m;
+        m *= eh;
+        em = em * rho + em1;
+    }
+}
+
+static void tanh_pair_trap_eq(double a, double tau, double *T, double *Td)
+{
+    double C = cos(0.5 * tau), S = sin(0.5 * tau);
+    double hs = fmin(TRAP_HG, TRAP_K / (a * C));
+    double hd = a * S > TRAP_K / TRAP_HG ? TRAP_K / (a * S) : TRAP_HG;
+    int nd = (int)ceil(TRAP_Z / hd);
+    if (nd > TRAP_NDMAX) nd = TRAP_NDMAX, hd = TRAP_Z / nd;
+    double wd[TRAP_NDMAX + 4], W[TRAP_NDMAX + 4];
+    int n = nd + 1, n4 = (n + 3) & ~3;
+    grid_fill(0, n, hd, a * S, wd, W);
+    double wdsum = 0.0;
+    for (int j = 0; j < n; j++)
+        wdsum += wd[j];
+    for (int j = n; j < n4; j++) /* pad to a multiple of 4 with zero weight */
+        wd[j] = W[j] = 0.0;
+    /* rows i < ns: beyond, u, v >= TANH_SAT with u, v > 0 on the whole row (tanh u tanh v = 1) */
+    double dmax = nd * hd, xs = (TANH_SAT / a + S * dmax) / C;
+    int ns = (int)ceil(fmin(xs, TRAP_Z + hs) / hs) + 1;
+    double tsum = 0.0, dsum = 0.0, wdone = 0.0, ws[64], Ls[64];
+    for (int i0 = 0; i0 < ns; i0 += 64) {
+        int nb = ns - i0 < 64 ? ns - i0 : 64;
+        grid_fill(i0, nb, hs, a * C, ws, Ls);
+        for (int t = 0; t < nb; t++) {
+            double L = Ls[t], L1 = 1.0 + L;
+            v4d vL = {L, L, L, L}, vL1 = {L1, L1, L1, L1}, vt = {0, 0, 0, 0}, vd = vt;
+            for (int j = 0; j < n4; j += 4) {
+                v4d w, wv;
+                memcpy(&w, W + j, sizeof w);
+                memcpy(&wv, wd + j, sizeof wv);
+                v4d r = 1.0 / (vL1 + w), x = wv * r;
+                vt += x * (vL - w);
+                vd += x * r;
+            }
+            tsum += ws[t] * ((vt[0] + vt[1]) + (vt[2] + vt[3]));
+            dsum += ws[t] * ((vd[0] + vd[1]) + (vd[2] + vd[3]));
+            wdone += ws[t];
+        }
+    }
+    *T = tsum + (1.0 - wdone) * wdsum;
+    *Td = dsum;
+}
+
+/* Uniform-grid tables for x_i = i h, i = i0 .. i0 + n - 1: folded weights w (as grid_fill) and
+ * e1[i] = exp(-k1 x), e2[i] = exp(-k2 x), by the same resynchronised recurrences. */
+static void grid_fill_exp(int i0, int n, double h, double k1, double k2, double *w, double *e1,
+                          double *e2)
+{
+    const double nrm = h / sqrt(2.0 * M_PI), eh = exp(-h * h);
+    const double r1 = exp(-k1 * h), r2 = exp(-k2 * h);
+    double g = 0, m = 0, x1 = 0, x2 = 0;
+    for (int t = 0; t < n; t++) {
+        int i = i0 + t;
+        double x = i * h;
+        if ((t & 15) == 0) {
+            g = exp(-0.5 * x * x);
+            m = exp(-0.5 * (2.0 * i + 1.0) * h * h);
+            x1 = exp(-k1 * x);
+            x2 = exp(-k2 * x);
+        }
+        w[t] = (i ? 2.0 : 1.0) * nrm * g;
+        e1[t] = x1;
+        e2[t] = x2;
+        g *= m;
+        m *= eh;
+        x1 *= r1;
+        x2 *= r2;
+    }
+}
+
+/* Unequal variances: E = exp(-2u) factors on the grid, E_ij = P_i Q_j, so
+ * tanh u = (1 - E)/(1 + E), sech^2 u = 4E/(1 + E)^2 cost one multiplication per node and T, Tdot
+ * share one division. Symmetric under (s, d) -> (-s, -d): rows s >= 0. No overflow: P <= 1 and
+ * Q <= exp(2 a S dmax) <= exp(61) since a_max S <= TANH_SDMAX. */
+static void tanh_pair_trap(double a1, double a2, double tau, double *T, double *Td)
+{
+    if (a1 == a2) {
+        tanh_pair_trap_eq(a1, tau, T, Td);
+        return;
+    }
+    double C = cos(0.5 * tau), S = sin(0.5 * tau);
+    double amax = fmax(a1, a2), amin = fmin(a1, a2);
+    double hs = fmin(TRAP_HG, TRAP_K / (amax * C));
+    double hd = amax * S > TRAP_K / TRAP_HG ? TRAP_K / (amax * S) : TRAP_HG;
+    int nd = (int)ceil(TRAP_Z / hd);
+    if (nd > TRAP_NDMAX) nd = TRAP_NDMAX, hd = TRAP_Z / nd;
+    enum { NC = 2 * TRAP_NDMAX + 4 };
+    double wd[NC], Q1[NC], Q2[NC];
+    double nrm = hd / sqrt(2.0 * M_PI), wdsum = 0.0;
+    int n = 2 * nd + 1, n4 = (n + 3) & ~3;
+    for (int j = 0; j < n; j++) {
+        double d = (j - nd) * hd;
+        wd[j] = nrm * exp(-0.5 * d * d);
+        Q1[j] = exp(-2.0 * a1 * S * d);
+        Q2[j] = exp(2.0 * a2 * S * d);
+        wdsum += wd[j];
+    }
+    for (int j = n; j < n4; j++)
+        wd[j] = 0.0, Q1[j] = Q2[j] = 1.0;
+    double dmax = nd * hd, xs = (TANH_SAT / amin + S * dmax) / C;
+    int ns = (int)ceil(fmin(xs, TRAP_Z + hs) / hs) + 1;
+    double tsum = 0.0, dsum = 0.0, wdone = 0.0, ws[64], P1s[64], P2s[64];
+    for (int i0 = 0; i0 < ns; i0 += 64) {
+        int nb = ns - i0 < 64 ? ns - i0 : 64;
+        grid_fill_exp(i0, nb, hs, 2.0 * a1 * C, 2.0 * a2 * C, ws, P1s, P2s);
+        for (int t = 0; t < nb; t++) {
+            double P1 = P1s[t], P2 = P2s[t];
+            v4d vP1 = {P1, P1, P1, P1}, vP2 = {P2, P2, P2, P2}, one = {1, 1, 1, 1};
+            v4d vt = {0, 0, 0, 0}, vd = vt;
+            for (int j = 0; j < n4; j += 4) {
+                v4d q1, q2, wv;
+                memcpy(&q1, Q1 + j, sizeof q1);
+                memcpy(&q2, Q2 + j, sizeof q2);
+                memcpy(&wv, wd + j, sizeof wv);
+                v4d E1 = vP1 * q1, E2 = vP2 * q2;
+                v4d r = one / ((one + E1) * (one + E2)), x = wv * r;
+                vt += x * (one - E1) * (one - E2);
+                vd += x * r * E1 * E2;
+            }
+            tsum += ws[t] * ((vt[0] + vt[1]) + (vt[2] + vt[3]));
+            dsum += ws[t] * ((vd[0] + vd[1]) + (vd[2] + vd[3]));
+            wdone += ws[t];
+        }
+    }
+    /* remaining rows: u, v >= TANH_SAT on the whole row, tanh u tanh v = 1, sech^2 = 0 */
+    *T = tsum + (1.0 - wdone) * wdsum;
+    *Td = 16.0 * dsum;
+}
+
+/* 1-D series for large sigma (sigma^2 >= ~16): with x = mu/sigma,
+ *   E[tanh(mu + sigma Z)]   = erf(x/sqrt2) - sqrt(2pi)/(2 sigma) e^(-x^2/2)
+ *                              * sum_{n>=1} (-1)^n beta_n sigma^(1-2n) He_(2n-1)(x),
+ *   E[sech^2(mu + sigma Z)] = 2/(sqrt(2pi) sigma) e^(-x^2/2) sum_n (-1)^n alpha_n sigma^-2n
+ * He_2n(x). Takes x = mu/sigma; sigma = +inf gives the sign limit (erf, 0). */
+static void tanh_cond_series(double x, double sigma, double *G, double *H)
+{
+    double er = erf(x * M_SQRT1_2);
+    if (isinf(sigma) || x * x > 1400.0) {
+        *G = er;
+        *H = 0.0;
+        return;
+    }
+    double e = exp(-0.5 * x * x), is2 = 1.0 / (sigma * sigma);
+    /* He_k by recurrence; accumulate odd k into sr, even k into sh */
+    double hm = 1.0, h = x, pw = 1.0, sr = 0.0, sh = ser_alpha[0];
+    for (int n = 1; n < NSER; n++) {
+        /* h = He_(2n-1), hm = He_(2n-2) */
+        pw *= is2; /* sigma^-2n */
+        double tr = (n & 1 ? -1.0 : 1.0) * ser_alpha[n] * pw * sigma * h;
+        double hn = x * h - (2.0 * n - 1.0) * hm; /* He_2n */
+        double th = (n & 1 ? -1.0 : 1.0) * ser_alpha[n] * pw * hn;
+        sr += tr;
+        sh += th;
+        if (fabs(tr) <= 1e-17 * fabs(sr) && fabs(th) <= 1e-17 * fabs(sh)) break;
+        hm = hn;
+        h = x * hn - 2.0 * n * h; /* He_(2n+1) */
+    }
+    double sq = sqrt(2.0 * M_PI);
+    *G = er - sq / (2.0 * sigma) * e * sr * M_2_PI;
+    *H = 2.0 / (sq * sigma) * e * sh;
+}
+
+static double cond_step(double a2, double c, double s2);
+
+/* (c) conditional rule: v ~ N(0, q2) by trapezoid (q2 the smaller variance), u | v by the
+ * 1-D series with sigma = sqrt(q1 s2). Requires q1 s2 >= 16 (or q1 = inf). */
+static void tanh_pair_cond(double q1, double q2, double c, double s2, double *T, double *Td)
+{
+    double a2 = sqrt(q2), sig = isinf(q1) ? INFINITY : sqrt(q1 * s2);
+    double k = s2 > 0 ? c / sqrt(s2) : INFINITY; /* mu/sigma = k z */
+    double h = cond_step(a2, c, s2);
+    int n = (int)ceil(TRAP_Z / h);
+    double nrm = h / sqrt(2.0 * M_PI), ts = 0.0, ds = 0.0;
+    for (int i = 0; i <= n; i++) {
+        double z = i * h, w = (i ? 2.0 : 1.0) * nrm * exp(-0.5 * z * z);
+        double E = exp(-2.0 * a2 * z), y = 1.0 / (1.0 + E);
+        double t = (1.0 - E) * y, s = 4.0 * E * y * y;
+        double G, H;
+        if (isinf(k)) {
+            G = i ? 1.0 : 0.0;
+            H = 0.0;
+        } else
+            tanh_cond_series(k * z, sig, &G, &H);
+        ts += w * t * G; /* even integrand: t and G odd in z */
+        ds += w * s * H;
+    }
+    *T = ts;
+    *Td = ds;
+}
+
+/* V = E[tanh^2(sqrt(q) Z)], Vd = E[sech^4(sqrt(q) Z)], S2 = E[sech^2(sqrt(q) Z)]: trapezoid in
+ * z for q < TANH_QSER, else the series S2 = 2/sqrt(2 pi q) sum alpha_n (2n-1)!! q^-n, V = 1 - S2,
+ * Vd = 1/sqrt(2 pi q) sum alpha_n ((2n+1)!! q^-(n+1) + 4 (2n-1)!! q^-n)/3
+ * (sech^4^(w) = (w^2 + 4)/3 * sech^2^(w)/2). */
+static void tanh_diag(double q, double *V, double *Vd, double *S2)
+{
+    if (isinf(q)) {
+        *V = 1.0;
+        *Vd = *S2 = 0.0;
+        return;
+    }
+    if (q >= TANH_QSER) {
+        int K = ser_terms(1.0 / q);
+        double s2 = 0.0, s4 = 0.0, iq = 1.0 / q;
+        for (int n = K; n >= 0; n--) {
+            double ip = pow(iq, n);
+            s2 += ser_alpha[n] * dfact[n] * ip;
+            s4 += ser_alpha[n] * (dfact[n + 1] * ip * iq + 4.0 * dfact[n] * ip);
+        }
+        double f = 1.0 / sqrt(2.0 * M_PI * q);
+        *S2 = 2.0 * f * s2;
+        *V = 1.0 - *S2;
+        *Vd = f * s4 / 3.0;
+        return;
+    }
+    double a = sqrt(q), h = fmin(TRAP_HG, TRAP_K / a);
+    int n = (int)ceil(TRAP_Z / h);
+    double nrm = h / sqrt(2.0 * M_PI), sv = 0.0, sd = 0.0, ss = 0.0;
+    for (int i = 0; i <= n; i++) {
+        double z = i * h, w = (i ? 2.0 : 1.0) * nrm * exp(-0.5 * z * z);
+        double E = exp(-2.0 * a * z), y = 1.0 / (1.0 + E), t = (1.0 - E) * y, s = 4.0 * E * y * y;
+        sv += w * t * t;
+        sd += w * s * s;
+        ss += w * s;
+    }
+    *V = sv;
+    *Vd = sd;
+    *S2 = ss;
+}
+
+/* Rough costs in ns (measured on x86-64, baseline SSE2) of rules (b) and (c), used to pick the
+ * cheaper one where both apply. */
+static double cond_step(double a2, double c, double s2)
+{
+    double h = fmin(TRAP_HG, TRAP_K / a2);
+    if (c > 0 && 0.75 * sqrt(s2) / c < h) h = 0.75 * sqrt(s2) / c;
+    return h;
+}
+
+static double cond_cost(double qmin, double c, double s2)
+{
+    return 110.0 * (TRAP_Z / cond_step(sqrt(qmin), c, s2) + 1.0);
+}
+
+static double trap_cost(double a1, double a2, double tau)
+{
+    double C = cos(0.5 * tau), S = sin(0.5 * tau), amax = fmax(a1, a2), amin = fmin(a1, a2);
+    double hs = fmin(TRAP_HG, TRAP_K / (amax * C)), hd = fmin(TRAP_HG, TRAP_K / (amax * S));
+    double xs = fmin((TANH_SAT / amin + S * TRAP_Z) / C, TRAP_Z), cols = 2.0 * TRAP_Z / hd + 1.0;
+    return (xs / hs + 1.0) * (0.5 * cols + 20.0);
+}
+
+/* E[tanh u tanh v], E[sech^2 u sech^2 v] for covariance [[q1, q12], [q12, q2]], q >= 0 (not
+ * NaN). Infinite variances: c = q12/sqrt(q1 q2) with inf/inf read as sign(q12). */
+static void tanh_pair(double q1, double q2, double q12, double *T, double *Td)
+{
+    double V, Vd, S2;
+    if (q1 == 0.0 || q2 == 0.0) { /* tanh(0) = 0, sech^2(0) = 1 */
+        tanh_diag(q1 == 0.0 ? q2 : q1, &V, &Vd, &S2);
+        *T = 0.0;
+        *Td = S2;
+        return;
+    }
+    double sgn = q12 < 0 ? -1.0 : 1.0;
+    q12 = fabs(q12);
+    double a1 = sqrt(q1), a2 = sqrt(q2), g = a1 * a2, c, s2;
+    if (isinf(g)) {
+        c = isinf(q12) ? 1.0 : q12 / g;
+        s2 = 1.0 - c * c;
+    } else {
+        c = q12 >= g ? 1.0 : q12 / g;
+        s2 = q12 >= g ? 0.0 : (1.0 - c) * (1.0 + c);
+    }
+    if (isinf(q1) && isinf(q2)) {
+        *T = sgn * M_2_PI * asin(c);
+        *Td = 0.0;
+        return;
+    }
+    if (isinf(q1) || isinf(q2)) {
+        if (isinf(q1))
+            tanh_pair_cond(q1, q2, c, s2, T, Td);
+        else
+            tanh_pair_cond(q2, q1, c, s2, T, Td);
+        *T *= sgn;
+        return;
+    }
+    if (s2 == 0.0 && q1 == q2) {
+        tanh_diag(q1, T, Td, &S2);
+        *T *= sgn;
+        return;
+    }
+    double qmin = fmin(q1, q2), qmax = fmax(q1, q2);
+    double tau = atan2(sqrt(s2), c);
+    if (qmin * s2 >= TANH_QSER)
+        tanh_pair_series(q1, q2, c, s2, T, Td);
+    else if (sqrt(qmax) * sin(0.5 * tau) <= TANH_SDMAX &&
+             (qmax * s2 < TANH_QSER || trap_cost(a1, a2, tau) < cond_cost(qmin, c, s2)))
+        tanh_pair_trap(a1, a2, tau, T, Td);
+    else
+        tanh_pair_cond(qmax, qmin, c, s2, T, Td);
+    *T *= sgn;
 }
 
 /* ------------------------------------------------------------------ helpers */
@@ -59,7 +557,7 @@ double ntk_gauss_c_alpha(double alpha)
  * Gauss-Legendre after t = Lspan (1 - cos(pi v))/2. */
 static double J_theta(double beta, double theta)
 {
-    pthread_once(&gl_once, gl_init);
+    pthread_once(&tab_once, tab_init);
     if (theta <= 0.0) return 1.0;
     double L = M_PI - theta;
     if (L <= 0.0) return beta > -0.5 ? 0.0 : NAN;
@@ -183,13 +681,13 @@ ntk_gauss_val ntk_gauss_pair(const ntk_act *act, double mult, double q1, double 
         r.T = m2 * q12;
         r.Tdot = m2;
         return r;
-    case NTK_ACT_TANH:
-        if (isinf(q1) || isinf(q2)) {
-            r.T = m2 * M_2_PI * asin(c);
-            r.Tdot = 0.0;
-            return r;
-        }
-        /* fall through */
+    case NTK_ACT_TANH: {
+        pthread_once(&tab_once, tab_init);
+        tanh_pair(q1, q2, q12, &r.T, &r.Tdot);
+        r.T *= m2;
+        r.Tdot *= m2;
+        return r;
+    }
     case NTK_ACT_GELU:
     case NTK_ACT_SWISH: {
         ntk_gauss_val t = trap_pair(act->kind, q1, q2, c);
