@@ -354,8 +354,10 @@ static int build_layout_(run_ctx *c)
     if (ntk_sweep_sim_enabled(sw)) {
         const ntk_qty_desc *t = ntk_sim_result_qty_table();
         NTK_TRY(ntk_sweep_check_quantities(sw, NTK_PART_SIM, t, NTK_SR_COUNT));
+        /* The per-point count of non-finite samples goes to the archive's own n_nonfinite. */
         for (int q = 0; q < NTK_SR_COUNT; q++)
-            if (ntk_sweep_quantity_selected(sw, NTK_PART_SIM, t[q].name)) {
+            if (q != NTK_SR_N_NONFINITE &&
+                ntk_sweep_quantity_selected(sw, NTK_PART_SIM, t[q].name)) {
                 c->sm_tab[c->sm_n] = t[q];
                 c->sm_map[c->sm_n++] = q;
             }

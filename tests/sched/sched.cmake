@@ -4,3 +4,9 @@ foreach(np 1 2 3 4)
 endforeach()
 ntk_add_mpi_test(sched.stop.np2 2 $<TARGET_FILE:test_sched> stop)
 ntk_add_mpi_test(sched.stop.np3 3 $<TARGET_FILE:test_sched> stop)
+
+# End-to-end runs of the ntksweep executable (they start mpiexec themselves).
+foreach(mode ranks resume refuse)
+  add_test(NAME run.e2e.${mode} COMMAND ${CMAKE_CURRENT_LIST_DIR}/e2e.sh $<TARGET_FILE:ntksweep> ${mode})
+  set_tests_properties(run.e2e.${mode} PROPERTIES LABELS "mpi;e2e" PROCESSORS 2 TIMEOUT 600)
+endforeach()
