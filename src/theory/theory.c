@@ -190,7 +190,7 @@ static double unscale(double v, double ls)
 /* ------------------------------------------------------------------ workspace */
 
 typedef struct {
-    double *K;  /* P mantissas                 */
+    double *K;  /* 2P mantissas: covariance K, then distance D_ij = (K_ii + K_jj)/2 - K_ij */
     double *Th; /* NG * P mantissas, group-major */
     double ls, lt;
     int def;
@@ -211,10 +211,11 @@ typedef struct {
     long *ncalls;
     long nonfinite;
     treg reg[NTK_REG_COUNT], tmp;
-    svec histK, histT; /* running sums over the history register (DENSECAT) */
-    double *xtrue;     /* P: true kernel passed to non-homogeneous activations */
+    svec histK, histT; /* running sums over the history register (DENSECAT); histK is 2P */
+    double *xtrue;     /* 2P: true kernel passed to non-homogeneous activations */
     /* per section and op: memo (key 4P, T P, Td P, valid P) and saved backward data (P) */
-    double *mkey[SEC_COUNT][MAXOPS], *mT[SEC_COUNT][MAXOPS], *mTd[SEC_COUNT][MAXOPS];
+    double *mkey[SEC_COUNT][MAXOPS], *mT[SEC_COUNT][MAXOPS], *mTd[SEC_COUNT][MAXOPS],
+        *mD[SEC_COUNT][MAXOPS];
     unsigned char *mok[SEC_COUNT][MAXOPS];
     double *sv[SEC_COUNT][MAXOPS], svls[SEC_COUNT][MAXOPS];
     int first_act[SEC_COUNT];
@@ -260,21 +261,22 @@ static void ws_layout(tws *w, bump *b)
     w->pj_ = bump_take(b, (size_t)P * sizeof(int));
     w->dg = bump_take(b, (size_t)k * sizeof(int));
     for (int r = 0; r < NTK_REG_COUNT; r++) {
-        w->reg[r].K = bump_take(b, dP);
+        w->reg[r].K = bump_take(b, 2 * dP);
         w->reg[r].Th = bump_take(b, NG * dP);
         w->pi[r].v = bump_take(b, dP);
     }
-    w->tmp.K = bump_take(b, dP);
+    w->tmp.K = bump_take(b, 2 * dP);
     w->tmp.Th = bump_take(b, NG * dP);
-    w->histK.v = bump_take(b, dP);
+    w->histK.v = bump_take(b, 2 * dP);
     w->histT.v = bump_take(b, NG * dP);
-    w->xtrue = bump_take(b, dP);
+    w->xtrue = bump_take(b, 2 * dP);
     const int nops[SEC_COUNT] = {w->prog->n_stem, w->prog->n_block, w->prog->n_head};
     for (int s = 0; s < SEC_COUNT; s++)
         for (int o = 0; o < nops[s]; o++) {
-            w->mkey[s][o] = bump_take(b, 4 * dP);
+            w->mkey[s][o] = bump_take(b, 5 * dP);
             w->mT[s][o] = bump_take(b, dP);
             w->mTd[s][o] = bump_take(b, dP);
+            w->mD[s][o] = bump_take(b, dP);
             w->mok[s][o] = bump_take(b, (size_t)P);
             w->sv[s][o] = bump_take(b, dP);
         }
@@ -331,34 +333,94 @@ static double op_fac(const tws *w, const ntk_op *op, long l)
     return l > 0 ? ntk_op_factor(op, w->m, l, w->La) : 1.0;
 }
 
-/* T and Tdot of every pair entry of x (the values passed to the Gaussian layer). */
-static void act_eval(tws *w, int sec, int oi, double mult, const double *x, double *T, double *Td)
+/* ReLU off-diagonal pair in the distance form. q1, q2 are the variances, q12 the covariance and
+ * d = (q1 + q2)/2 - q12 the distance carried exactly alongside it, so that
+ * 1 - c = (d - (sqrt q1 - sqrt q2)^2 / 2) / sqrt(q1 q2) keeps full relative precision as c -> 1
+ * (deep networks), which the (q1, q2, q12) interface of gauss.h cannot; for c < 0 the angle comes
+ * from 1 + c = (sqrt(q1 q2) + q12) / sqrt(q1 q2) instead. Returns T12 = m2 E[phi phi],
+ * Td12 = m2 E[phi' phi'] and the new distance Dn = (T11 + T22)/2 - T12, using
+ * 1 - kappa1(cos th) = ((pi - th)(1 - cos th) + th - sin th) / pi. */
+static void relu_pair(double m2, double q1, double q2, double q12, double d, double *T, double *Td,
+                      double *Dn)
+{
+    double g = sqrt(q1 * q2), ds = sqrt(q1) - sqrt(q2);
+    if (!(g > 0.0) || !isfinite(g)) {
+        /* a zero-variance input: same convention as gauss.c (theta = pi/2) */
+        *T = 0.0;
+        *Td = 0.25 * m2;
+        *Dn = 0.25 * m2 * (q1 + q2);
+        return;
+    }
+    double omc = (d - 0.5 * ds * ds) / g, c, th; /* omc = 1 - c */
+    if (omc <= 1.0) {
+        omc = omc < 0.0 ? 0.0 : omc;
+        c = 1.0 - omc;
+        th = 2.0 * asin(sqrt(0.5 * omc));
+    } else {
+        double opc = (g + q12) / g; /* 1 + c */
+        opc = opc < 0.0 ? 0.0 : opc > 1.0 ? 1.0 : opc;
+        c = opc - 1.0;
+        omc = 2.0 - opc;
+        th = M_PI - 2.0 * asin(sqrt(0.5 * opc));
+    }
+    double sn = sin(th), th2 = th * th;
+    double tms = th < 1e-2 ? th * th2 * (1.0 / 6 - th2 * (1.0 / 120 - th2 / 5040)) : th - sn;
+    double omk1 = ((M_PI - th) * omc + tms) / M_PI;
+    *T = m2 * g * (sn + (M_PI - th) * c) / (2.0 * M_PI);
+    *Td = m2 * (M_PI - th) / (2.0 * M_PI);
+    *Dn = m2 * (0.25 * ds * ds + 0.5 * g * omk1);
+}
+
+/* T, Tdot and the new distance of every pair entry of x (2P: covariance then distance; the values
+ * passed to the Gaussian layer). Out: Tn (2P: T then the distance) and Td (P). */
+static void act_eval(tws *w, int sec, int oi, double mult, const double *x, double *Tn, double *Td)
 {
     const ntk_act *act = &w->m->act;
-    double *key = w->mkey[sec][oi], *mT = w->mT[sec][oi], *mTd = w->mTd[sec][oi];
+    const int P = w->P;
+    const double m2 = mult * mult;
+    const int relu = act->kind == NTK_ACT_RELU, ident = act->kind == NTK_ACT_IDENTITY;
+    double *key = w->mkey[sec][oi], *mT = w->mT[sec][oi], *mTd = w->mTd[sec][oi],
+           *mD = w->mD[sec][oi];
     unsigned char *ok = w->mok[sec][oi];
-    for (int p = 0; p < w->P; p++) {
+    double *T = Tn, *Dn = Tn + P;
+    for (int p = 0; p < P; p++) {
         int i = w->pi_[p], j = w->pj_[p];
-        double cur[4] = {x[w->dg[i]], x[w->dg[j]], x[p], mult};
-        if (w->memo && ok[p] && memcmp(cur, key + 4 * p, sizeof cur) == 0) {
+        double cur[5] = {x[w->dg[i]], x[w->dg[j]], x[p], x[P + p], mult};
+        if (w->memo && ok[p] && memcmp(cur, key + 5 * p, sizeof cur) == 0) {
             T[p] = mT[p];
             Td[p] = mTd[p];
+            Dn[p] = mD[p];
             continue;
         }
         ntk_gauss_val g;
-        if (w->memo && i == j && i > 0 && memcmp(&cur[0], &x[w->dg[i - 1]], sizeof(double)) == 0) {
-            g.T = T[w->dg[i - 1]];
-            g.Tdot = Td[w->dg[i - 1]];
+        double dn = 0.0;
+        if (i == j) {
+            if (w->memo && i > 0 && memcmp(&cur[0], &x[w->dg[i - 1]], sizeof(double)) == 0) {
+                g.T = T[w->dg[i - 1]];
+                g.Tdot = Td[w->dg[i - 1]];
+            } else {
+                g = ntk_gauss_diag(act, mult, cur[0]);
+                if (w->ncalls) (*w->ncalls)++;
+            }
+        } else if (relu) {
+            relu_pair(m2, cur[0], cur[1], cur[2], cur[3], &g.T, &g.Tdot, &dn);
+            if (w->ncalls) (*w->ncalls)++;
         } else {
-            g = i == j ? ntk_gauss_diag(act, mult, cur[0])
-                       : ntk_gauss_pair(act, mult, cur[0], cur[1], cur[2]);
+            g = ntk_gauss_pair(act, mult, cur[0], cur[1], cur[2]);
+            dn = ident ? m2 * cur[3] : 0.0; /* other activations: from the T values below */
             if (w->ncalls) (*w->ncalls)++;
         }
         T[p] = mT[p] = g.T;
         Td[p] = mTd[p] = g.Tdot;
-        memcpy(key + 4 * p, cur, sizeof cur);
+        Dn[p] = mD[p] = dn;
+        memcpy(key + 5 * p, cur, sizeof cur);
         ok[p] = 1;
     }
+    if (!relu && !ident)
+        for (int p = 0; p < P; p++) {
+            int i = w->pi_[p], j = w->pj_[p];
+            Dn[p] = i == j ? 0.0 : 0.5 * (T[w->dg[i]] + T[w->dg[j]]) - T[p];
+        }
 }
 
 static void fwd_linear(tws *w, const ntk_op *op, double f, int sec, int oi)
@@ -370,11 +432,13 @@ static void fwd_linear(tws *w, const ntk_op *op, double f, int sec, int oi)
     memcpy(w->sv[sec][oi], s->K, (size_t)P * sizeof(double));
     w->svls[sec][oi] = s->ls;
     svec y = {t->K, 0.0, 0};
-    sv_axpy(&y, P, w2, s->K, s->ls, NULL);
+    sv_axpy(&y, 2 * P, w2, s->K, s->ls, NULL); /* the bias cancels in the distance */
     if (b2 != 0.0) {
         if (!y.has) {
-            for (int p = 0; p < P; p++)
+            for (int p = 0; p < P; p++) {
                 t->K[p] = b2;
+                t->K[P + p] = 0.0;
+            }
             y.has = 1;
         } else {
             double bb = rescale(b2, 0.0, y.ls);
@@ -382,7 +446,7 @@ static void fwd_linear(tws *w, const ntk_op *op, double f, int sec, int oi)
                 t->K[p] += bb;
         }
     }
-    if (!y.has) memset(t->K, 0, (size_t)P * sizeof(double));
+    if (!y.has) memset(t->K, 0, 2 * (size_t)P * sizeof(double));
     t->ls = y.ls;
     int gw = op->group_w, gb = op->group_b;
     int hasT = w2 != 0.0;
@@ -430,7 +494,7 @@ static void fwd_act(tws *w, const ntk_op *op, double f, int sec, int oi)
                 mx = fmax(mx, s->K[w->dg[i]]);
             double lf = s->ls;
             if (mx > 0.0 && log(mx) + lf > log(NONHOMOG_CAP)) lf = log(NONHOMOG_CAP) - log(mx);
-            for (int p = 0; p < P; p++)
+            for (int p = 0; p < 2 * P; p++)
                 w->xtrue[p] = unscale(s->K[p], lf);
             x = w->xtrue;
         }
@@ -455,13 +519,13 @@ static void fwd_add(tws *w, const ntk_op *op, double f)
     treg *t = &w->tmp;
     double c1 = op->s1 * op->s1, s2 = op->s2 * f, c2 = s2 * s2;
     svec yk = {t->K, 0.0, 0}, yt = {t->Th, 0.0, 0};
-    sv_axpy(&yk, P, c1, a->K, a->ls, NULL);
+    sv_axpy(&yk, 2 * P, c1, a->K, a->ls, NULL);
     sv_axpy(&yt, GP, c1, a->Th, a->lt, NULL);
     if (b) {
-        sv_axpy(&yk, P, c2, b->K, b->ls, NULL);
+        sv_axpy(&yk, 2 * P, c2, b->K, b->ls, NULL);
         sv_axpy(&yt, GP, c2, b->Th, b->lt, NULL);
     }
-    if (!yk.has) memset(t->K, 0, (size_t)P * sizeof(double));
+    if (!yk.has) memset(t->K, 0, 2 * (size_t)P * sizeof(double));
     if (!yt.has) memset(t->Th, 0, (size_t)GP * sizeof(double));
     t->ls = yk.ls;
     t->lt = yt.ls;
@@ -473,7 +537,7 @@ static void fwd_densecat(tws *w, const ntk_op *op, double f, long l)
     treg *t = &w->tmp;
     double wf = op->w * f, c = wf * wf / (double)l;
     svec yk = {t->K, 0.0, 0}, yt = {t->Th, 0.0, 0};
-    if (w->histK.has) sv_axpy(&yk, P, c, w->histK.v, w->histK.ls, NULL);
+    if (w->histK.has) sv_axpy(&yk, 2 * P, c, w->histK.v, w->histK.ls, NULL);
     if (w->histT.has) sv_axpy(&yt, GP, c, w->histT.v, w->histT.ls, NULL);
     int gw = op->group_w;
     if (gw >= 0 && (w->trained & NTK_GROUP_BIT(gw)) && w->histK.has && c != 0.0) {
@@ -492,7 +556,7 @@ static void fwd_densecat(tws *w, const ntk_op *op, double f, long l)
         for (int p = 0; p < P; p++)
             t->Th[gw * P + p] += cc * w->histK.v[p];
     }
-    if (!yk.has) memset(t->K, 0, (size_t)P * sizeof(double));
+    if (!yk.has) memset(t->K, 0, 2 * (size_t)P * sizeof(double));
     if (!yt.has) memset(t->Th, 0, (size_t)GP * sizeof(double));
     t->ls = yk.ls;
     t->lt = yt.ls;
@@ -524,16 +588,16 @@ static void fwd_op(tws *w, const ntk_op *op, int sec, int oi, long l)
     d->def = 1;
     w->tmp.K = tmp.K;
     w->tmp.Th = tmp.Th;
-    renorm(d->K, w->P, &d->ls);
+    renorm(d->K, 2 * w->P, &d->ls);
     renorm(d->Th, NG * w->P, &d->lt);
 }
 
 static void hist_add(tws *w)
 {
     const treg *h = &w->reg[w->prog->hist_reg];
-    sv_axpy(&w->histK, w->P, 1.0, h->K, h->ls, NULL);
+    sv_axpy(&w->histK, 2 * w->P, 1.0, h->K, h->ls, NULL);
     sv_axpy(&w->histT, NG * w->P, 1.0, h->Th, h->lt, NULL);
-    renorm(w->histK.v, w->P, &w->histK.ls);
+    renorm(w->histK.v, 2 * w->P, &w->histK.ls);
     renorm(w->histT.v, NG * w->P, &w->histT.ls);
 }
 
@@ -552,11 +616,11 @@ static void rec_fwd(tws *w, long row, int sec)
             put(w, at(w, NTK_TQ_LOG_Q, row, 0, i), log(q->K[w->dg[i]]) + q->ls, 0);
     }
     for (int p = 0; p < P; p++) {
+        /* metric expressivity (p + p')/2 - gamma: the carried distance, free of cancellation */
         int i = w->pi_[p], j = w->pj_[p];
-        double sm = 0.5 * (s->K[w->dg[i]] + s->K[w->dg[j]]) - s->K[p];
         put(w, at(w, NTK_TQ_P, row, 0, p), unscale(s->K[p], s->ls), 0);
         put(w, at(w, NTK_TQ_E, row, 0, p), corr(w, s->K, p), 0);
-        put(w, at(w, NTK_TQ_S, row, 0, p), i == j ? 0.0 : unscale(sm, s->ls), 0);
+        put(w, at(w, NTK_TQ_S, row, 0, p), i == j ? 0.0 : unscale(s->K[P + p], s->ls), 0);
     }
     for (int i = 0; i < w->k; i++)
         put(w, at(w, NTK_TQ_LOG_P, row, 0, i), log(s->K[w->dg[i]]) + s->ls, 0);
@@ -837,10 +901,14 @@ static void finish_bwd(tws *w)
 static void load_inputs(tws *w)
 {
     treg *x = &w->reg[NTK_REG_X];
-    for (int p = 0; p < w->P; p++)
-        x->K[p] = w->gram[w->pi_[p] * w->k + w->pj_[p]];
+    const int P = w->P, k = w->k;
+    for (int p = 0; p < P; p++) {
+        int i = w->pi_[p], j = w->pj_[p];
+        x->K[p] = w->gram[i * k + j];
+        x->K[P + p] = i == j ? 0.0 : 0.5 * (w->gram[i * k + i] + w->gram[j * k + j]) - x->K[p];
+    }
     x->ls = 0.0;
-    renorm(x->K, w->P, &x->ls);
+    renorm(x->K, 2 * P, &x->ls);
     memset(x->Th, 0, (size_t)NG * w->P * sizeof(double));
     x->lt = 0.0;
     x->def = 1;

@@ -6,3 +6,5 @@ ntk_add_test_exe(test_theory_seed001 ${CMAKE_CURRENT_LIST_DIR}/test_theory_seed0
 add_test(NAME theory.seed001 COMMAND test_theory_seed001)
 ntk_add_test_exe(test_theory_seed002 ${CMAKE_CURRENT_LIST_DIR}/test_theory_seed002.c)
 add_test(NAME theory.seed002 COMMAND test_theory_seed002)
+ntk_add_test_exe(test_theory_seed003 ${CMAKE_CURRENT_LIST_DIR}/test_theory_seed003.c)
+add_test(NAME theory.seed003 COMMAND test_theory_seed003)
