@@ -47,45 +47,45 @@ typedef enum { NTK_PART_THEORY = 0, NTK_PART_SIM = 1 } ntk_part;
 
 /* Output options (spec section `output`, defaults filled in). Strings are sweep-owned. */
 typedef struct {
-    const char *path;        /* archive path (default "<name>.h5")                         */
-    ntk_layers_kind layers;  /* default NTK_LAYERS_ALL                                     */
-    int compression;         /* deflate level 0..9 (0: no compression); default 4          */
-    int checksum;            /* 1: Fletcher-32 per chunk; default 1                        */
-    double max_bytes;        /* refuse specs whose estimated archive exceeds this; 64 GiB  */
-    double max_point_bytes;  /* refuse points whose estimated memory exceeds this; 4 GiB   */
+    const char *path;       /* archive path (default "<name>.h5")                         */
+    ntk_layers_kind layers; /* default NTK_LAYERS_ALL                                     */
+    int compression;        /* deflate level 0..9 (0: no compression); default 4          */
+    int checksum;           /* 1: Fletcher-32 per chunk; default 1                        */
+    double max_bytes;       /* refuse specs whose estimated archive exceeds this; 64 GiB  */
+    double max_point_bytes; /* refuse points whose estimated memory exceeds this; 4 GiB   */
 } ntk_output_opts;
 
 /* One grid point: everything an engine needs. Plain value type; the pointers (gram,
  * model.alpha.list) point into sweep-owned storage and stay valid until ntk_sweep_free. */
 typedef struct {
-    long index;            /* row-major point index                                         */
-    ntk_model model;       /* effective model (defaults, fixed values, axes, derived)       */
-    long width;            /* hidden width n (sim); 0 when no width was given and sim is off */
-    int k;                 /* number of inputs                                              */
-    const double *gram;    /* K0, k*k row-major, K0_ij = x_i . x_j / d                      */
-    int theory;            /* 1: compute infinite-width theory for this point               */
-    int sim;               /* 1: run the Monte-Carlo simulation                             */
-    long samples;          /* Monte-Carlo samples (networks) per point; 0 when sim is off   */
-    long chunk;            /* samples per task                                              */
-    long keep_samples;     /* per-sample values kept for the first keep_samples samples     */
+    long index;         /* row-major point index                                         */
+    ntk_model model;    /* effective model (defaults, fixed values, axes, derived)       */
+    long width;         /* hidden width n (sim); 0 when no width was given and sim is off */
+    int k;              /* number of inputs                                              */
+    const double *gram; /* K0, k*k row-major, K0_ij = x_i . x_j / d                      */
+    int theory;         /* 1: compute infinite-width theory for this point               */
+    int sim;            /* 1: run the Monte-Carlo simulation                             */
+    long samples;       /* Monte-Carlo samples (networks) per point; 0 when sim is off   */
+    long chunk;         /* samples per task                                              */
+    long keep_samples;  /* per-sample values kept for the first keep_samples samples     */
     ntk_engine_kind engine;
-    uint64_t key;          /* ntk_sweep_point_key(sweep, index)                             */
-    double cost_theory;    /* estimated seconds for the theory of this point                */
-    double cost_sim;       /* estimated seconds for all samples of this point               */
-    double mem_bytes;      /* estimated peak memory of one task of this point               */
+    uint64_t key;       /* ntk_sweep_point_key(sweep, index)                             */
+    double cost_theory; /* estimated seconds for the theory of this point                */
+    double cost_sim;    /* estimated seconds for all samples of this point               */
+    double mem_bytes;   /* estimated peak memory of one task of this point               */
 } ntk_point;
 
 /* Description of a grid axis, or of one member of a zipped axis. Strings and arrays are
  * sweep-owned. Exactly one of values/labels is non-NULL. */
 typedef struct {
-    const char *name;        /* parameter name as written (e.g. "sigma_w2"), or the zip name */
-    const char *units;       /* "1", "variance", "std", "layers", "radians", ...             */
-    const char *description; /* one sentence                                                  */
-    long n;                  /* number of values                                              */
-    const double *values;    /* numeric axes: n values as written (variances for sigma_*2)  */
+    const char *name;          /* parameter name as written (e.g. "sigma_w2"), or the zip name */
+    const char *units;         /* "1", "variance", "std", "layers", "radians", ...             */
+    const char *description;   /* one sentence                                                  */
+    long n;                    /* number of values                                              */
+    const double *values;      /* numeric axes: n values as written (variances for sigma_*2)  */
     const char *const *labels; /* categorical and zipped axes: n labels                       */
-    int n_members;           /* zipped axes: parameters varied together; 0 otherwise          */
-    int integer;             /* 1 if the values are integers (depth, width, m, ...)           */
+    int n_members;             /* zipped axes: parameters varied together; 0 otherwise          */
+    int integer;               /* 1 if the values are integers (depth, width, m, ...)           */
 } ntk_axis_info;
 
 /* ------------------------------------------------------------------ loading */
@@ -161,8 +161,7 @@ const char *ntk_sweep_quantity(const ntk_sweep *s, ntk_part part, int i);
 int ntk_sweep_quantity_selected(const ntk_sweep *s, ntk_part part, const char *name);
 /* Checks the part's selected names against an engine's quantity table (n entries). Returns 0,
  * or NTK_ESPEC naming the spec position of the unknown name, with a did-you-mean suggestion. */
-int ntk_sweep_check_quantities(const ntk_sweep *s, ntk_part part, const ntk_qty_desc *table,
-                               int n);
+int ntk_sweep_check_quantities(const ntk_sweep *s, ntk_part part, const ntk_qty_desc *table, int n);
 
 const ntk_output_opts *ntk_sweep_output(const ntk_sweep *s);
 

@@ -50,8 +50,7 @@ int ntk_cli_validate(int argc, char **argv)
     }
     if (!quiet) {
         rc = ntk_sweep_describe(s, stdout);
-        if (rc < 0)
-            fprintf(stderr, "ntksweep validate: %s\n", ntk_error_msg());
+        if (rc < 0) fprintf(stderr, "ntksweep validate: %s\n", ntk_error_msg());
     }
     ntk_sweep_free(s);
     return rc < 0 ? NTK_EXIT_FAILURE : NTK_EXIT_OK;

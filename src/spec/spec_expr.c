@@ -23,7 +23,7 @@
 #include <string.h>
 
 #define EXPR_MAX_NEST 64
-#define EXPR_MAX_INS 4096
+#define EXPR_MAX_INS  4096
 
 typedef struct {
     const char *s;
@@ -52,13 +52,11 @@ static int fail_(parser *p, int pos, const char *fmt, const char *arg)
 
 static int emit_(parser *p, spec_ins ins)
 {
-    if (p->n >= EXPR_MAX_INS)
-        return fail_(p, p->pos, "%sexpression too long", "");
+    if (p->n >= EXPR_MAX_INS) return fail_(p, p->pos, "%sexpression too long", "");
     if (p->n == p->cap) {
         int cap = p->cap ? 2 * p->cap : 16;
         spec_ins *c = realloc(p->code, (size_t)cap * sizeof *c);
-        if (!c)
-            return fail_(p, p->pos, "%sout of memory", "");
+        if (!c) return fail_(p, p->pos, "%sout of memory", "");
         p->code = c;
         p->cap = cap;
     }
@@ -81,8 +79,7 @@ static int emit_(parser *p, spec_ins ins)
     default:
         break;
     }
-    if (p->sp > p->maxsp)
-        p->maxsp = p->sp;
+    if (p->sp > p->maxsp) p->maxsp = p->sp;
     return 0;
 }
 
@@ -106,9 +103,9 @@ static const struct {
     const char *name;
     spec_opcode op;
     int nargs;
-} funcs_[] = {{"sqrt", EX_SQRT, 1}, {"log", EX_LOG, 1},     {"exp", EX_EXP, 1},
-              {"abs", EX_ABS, 1},   {"floor", EX_FLOOR, 1}, {"ceil", EX_CEIL, 1},
-              {"round", EX_ROUND, 1}, {"eoc", EX_EOC, 1},   {"min", EX_MIN, 2},
+} funcs_[] = {{"sqrt", EX_SQRT, 1},   {"log", EX_LOG, 1},     {"exp", EX_EXP, 1},
+              {"abs", EX_ABS, 1},     {"floor", EX_FLOOR, 1}, {"ceil", EX_CEIL, 1},
+              {"round", EX_ROUND, 1}, {"eoc", EX_EOC, 1},     {"min", EX_MIN, 2},
               {"max", EX_MAX, 2}};
 
 static int parse_primary_(parser *p)
@@ -119,19 +116,16 @@ static int parse_primary_(parser *p)
     char c = s[p->pos];
     if (c == '(') {
         p->pos++;
-        if (parse_expr_(p) < 0)
-            return -1;
+        if (parse_expr_(p) < 0) return -1;
         skip_ws_(p);
-        if (s[p->pos] != ')')
-            return fail_(p, p->pos, "%sexpected ')'", "");
+        if (s[p->pos] != ')') return fail_(p, p->pos, "%sexpected ')'", "");
         p->pos++;
         return 0;
     }
     if (isdigit((unsigned char)c) || c == '.') {
         char *end;
         double v = strtod(s + p->pos, &end);
-        if (end == s + p->pos)
-            return fail_(p, p->pos, "%sexpected a number", "");
+        if (end == s + p->pos) return fail_(p, p->pos, "%sexpected a number", "");
         p->pos = (int)(end - s);
         spec_ins i = {0};
         i.op = EX_NUM;
@@ -142,28 +136,22 @@ static int parse_primary_(parser *p)
         char name[64];
         int len = 0;
         while (isalnum((unsigned char)s[p->pos]) || s[p->pos] == '_') {
-            if (len < (int)sizeof name - 1)
-                name[len++] = s[p->pos];
+            if (len < (int)sizeof name - 1) name[len++] = s[p->pos];
             p->pos++;
         }
         name[len] = '\0';
-        if (p->pos - start >= (int)sizeof name - 1)
-            return fail_(p, start, "%sname too long", "");
+        if (p->pos - start >= (int)sizeof name - 1) return fail_(p, start, "%sname too long", "");
         skip_ws_(p);
         if (s[p->pos] == '(') {
             for (size_t f = 0; f < sizeof funcs_ / sizeof funcs_[0]; f++) {
-                if (strcmp(name, funcs_[f].name) != 0)
-                    continue;
+                if (strcmp(name, funcs_[f].name) != 0) continue;
                 p->pos++;
-                if (parse_expr_(p) < 0)
-                    return -1;
+                if (parse_expr_(p) < 0) return -1;
                 for (int a = 1; a < funcs_[f].nargs; a++) {
                     skip_ws_(p);
-                    if (s[p->pos] != ',')
-                        return fail_(p, p->pos, "%s() takes two arguments", name);
+                    if (s[p->pos] != ',') return fail_(p, p->pos, "%s() takes two arguments", name);
                     p->pos++;
-                    if (parse_expr_(p) < 0)
-                        return -1;
+                    if (parse_expr_(p) < 0) return -1;
                 }
                 skip_ws_(p);
                 if (s[p->pos] != ')')
@@ -187,31 +175,26 @@ static int parse_primary_(parser *p)
         }
         char rmsg[256] = "";
         int rc = p->res ? p->res(p->ctx, name, &i.slot, &i.square, rmsg, sizeof rmsg) : -1;
-        if (rc == -2)
-            return fail_(p, start, "%s", rmsg);
+        if (rc == -2) return fail_(p, start, "%s", rmsg);
         if (rc < 0) {
-            if (rmsg[0])
-                return fail_(p, start, "%s", rmsg);
+            if (rmsg[0]) return fail_(p, start, "%s", rmsg);
             return fail_(p, start, "unknown name '%s' in expression", name);
         }
         i.op = EX_VAR;
         return emit_(p, i);
     }
-    if (c == '\0')
-        return fail_(p, p->pos, "%sunexpected end of expression", "");
+    if (c == '\0') return fail_(p, p->pos, "%sunexpected end of expression", "");
     char tok[2] = {c, '\0'};
     return fail_(p, p->pos, "unexpected character '%s'", tok);
 }
 
 static int parse_power_(parser *p)
 {
-    if (parse_primary_(p) < 0)
-        return -1;
+    if (parse_primary_(p) < 0) return -1;
     skip_ws_(p);
     if (p->s[p->pos] == '^') {
         p->pos++;
-        if (parse_unary_(p) < 0)
-            return -1;
+        if (parse_unary_(p) < 0) return -1;
         return op_(p, EX_POW);
     }
     return 0;
@@ -220,15 +203,13 @@ static int parse_power_(parser *p)
 static int parse_unary_(parser *p)
 {
     skip_ws_(p);
-    if (++p->nest > EXPR_MAX_NEST)
-        return fail_(p, p->pos, "%sexpression nested too deeply", "");
+    if (++p->nest > EXPR_MAX_NEST) return fail_(p, p->pos, "%sexpression nested too deeply", "");
     int rc;
     char c = p->s[p->pos];
     if (c == '-' || c == '+') {
         p->pos++;
         rc = parse_unary_(p);
-        if (rc == 0 && c == '-')
-            rc = op_(p, EX_NEG);
+        if (rc == 0 && c == '-') rc = op_(p, EX_NEG);
     } else {
         rc = parse_power_(p);
     }
@@ -238,37 +219,28 @@ static int parse_unary_(parser *p)
 
 static int parse_term_(parser *p)
 {
-    if (parse_unary_(p) < 0)
-        return -1;
+    if (parse_unary_(p) < 0) return -1;
     for (;;) {
         skip_ws_(p);
         char c = p->s[p->pos];
-        if (c != '*' && c != '/')
-            return 0;
+        if (c != '*' && c != '/') return 0;
         p->pos++;
-        if (parse_unary_(p) < 0)
-            return -1;
-        if (op_(p, c == '*' ? EX_MUL : EX_DIV) < 0)
-            return -1;
+        if (parse_unary_(p) < 0) return -1;
+        if (op_(p, c == '*' ? EX_MUL : EX_DIV) < 0) return -1;
     }
 }
 
 static int parse_expr_(parser *p)
 {
-    if (++p->nest > EXPR_MAX_NEST)
-        return fail_(p, p->pos, "%sexpression nested too deeply", "");
-    if (parse_term_(p) < 0)
-        return -1;
+    if (++p->nest > EXPR_MAX_NEST) return fail_(p, p->pos, "%sexpression nested too deeply", "");
+    if (parse_term_(p) < 0) return -1;
     for (;;) {
         skip_ws_(p);
         char c = p->s[p->pos];
-        if (c != '+' && c != '-')
-            break;
+        if (c != '+' && c != '-') break;
         p->pos++;
-        if (parse_term_(p) < 0)
-            return -1;
-        if (op_(p, c == '+' ? EX_ADD : EX_SUB) < 0)
-            return -1;
+        if (parse_term_(p) < 0) return -1;
+        if (op_(p, c == '+' ? EX_ADD : EX_SUB) < 0) return -1;
     }
     p->nest--;
     return 0;
@@ -293,8 +265,7 @@ int spec_expr_compile(const char *text, spec_resolver res, void *ctx, spec_expr 
     }
     if (p.failed) {
         free(p.code);
-        if (errpos)
-            *errpos = p.errpos;
+        if (errpos) *errpos = p.errpos;
         return -1;
     }
     e->code = p.code;
@@ -315,8 +286,7 @@ void spec_expr_free(spec_expr *e)
 int spec_expr_uses(const spec_expr *e, int slot)
 {
     for (int i = 0; i < e->n; i++)
-        if (e->code[i].op == EX_VAR && e->code[i].slot == slot)
-            return 1;
+        if (e->code[i].op == EX_VAR && e->code[i].slot == slot) return 1;
     return 0;
 }
 
@@ -449,8 +419,7 @@ static void vmaps_(ntk_act_kind kind, double q, double *V, double *Vd)
 
 double ntk_spec_eoc_sigma_w(const ntk_act *act, double mult, double sigma_b)
 {
-    if (!(mult != 0.0) || !isfinite(mult) || !(sigma_b >= 0.0) || !isfinite(sigma_b))
-        return NAN;
+    if (!(mult != 0.0) || !isfinite(mult) || !(sigma_b >= 0.0) || !isfinite(sigma_b)) return NAN;
     double m2 = mult * mult;
     switch (act->kind) {
     case NTK_ACT_RELU:
@@ -464,25 +433,21 @@ double ntk_spec_eoc_sigma_w(const ntk_act *act, double mult, double sigma_b)
     default:
         return NAN;
     }
-    if (sigma_b == 0.0)
-        return 1.0 / fabs(mult); /* q* = 0 and phi'(0) = 1 */
+    if (sigma_b == 0.0) return 1.0 / fabs(mult); /* q* = 0 and phi'(0) = 1 */
     /* On the EOC, sigma_w^2 = 1/Vdot(q*) and sigma_b^2 = q* - V(q*)/Vdot(q*) =: g(q*); g is
      * increasing, so solve g(q) = sigma_b^2 by bisection in log q (mult^2 scales V and Vdot). */
     double target = sigma_b * sigma_b, lo = 1e-12, hi = 1.0;
     double V, Vd;
     for (;;) {
         vmaps_(act->kind, hi, &V, &Vd);
-        if (hi - V / Vd >= target)
-            break;
+        if (hi - V / Vd >= target) break;
         lo = hi;
         hi *= 4.0;
-        if (hi > 1e12)
-            return NAN;
+        if (hi > 1e12) return NAN;
     }
     for (int it = 0; it < 200 && hi - lo > 1e-15 * hi; it++) {
         double mid = sqrt(lo * hi);
-        if (mid <= lo || mid >= hi)
-            mid = 0.5 * (lo + hi);
+        if (mid <= lo || mid >= hi) mid = 0.5 * (lo + hi);
         vmaps_(act->kind, mid, &V, &Vd);
         if (mid - V / Vd < target)
             lo = mid;

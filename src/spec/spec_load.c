@@ -21,11 +21,11 @@
 #include <string.h>
 #include <yaml.h>
 
-#define SPEC_MAX_TEXT (16L << 20)  /* largest spec file accepted (bytes)            */
-#define SPEC_MAX_AXIS 1000000L     /* values per axis                               */
-#define SPEC_MAX_POINTS 1000000000L
-#define SPEC_MAX_FREE 64           /* free grid variables                           */
-#define SPEC_MAX_K 8192            /* inputs                                        */
+#define SPEC_MAX_TEXT       (16L << 20) /* largest spec file accepted (bytes)            */
+#define SPEC_MAX_AXIS       1000000L    /* values per axis                               */
+#define SPEC_MAX_POINTS     1000000000L
+#define SPEC_MAX_FREE       64   /* free grid variables                           */
+#define SPEC_MAX_K          8192 /* inputs                                        */
 #define SPEC_MAX_GRAM_BYTES (256.0 * 1048576.0)
 #define SPEC_MAX_ALPHA_LIST 1000000L
 
@@ -84,8 +84,7 @@ static const char *quote_(const char *v, char *buf, size_t n)
         snprintf(buf, n, "%.40s...", v);
     }
     for (char *p = buf; *p; p++)
-        if (*p == '\n' || *p == '\r' || *p == '\t')
-            *p = ' ';
+        if (*p == '\n' || *p == '\r' || *p == '\t') *p = ' ';
     return buf;
 }
 
@@ -136,21 +135,18 @@ static yaml_node_t *seq_item_(lctx *c, const yaml_node_t *n, int i)
 /* Finds key in a mapping (keys were checked for duplicates by check_keys_). */
 static yaml_node_t *find_(lctx *c, yaml_node_t *map, const char *key)
 {
-    if (!map || map->type != YAML_MAPPING_NODE)
-        return NULL;
+    if (!map || map->type != YAML_MAPPING_NODE) return NULL;
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
          p++) {
         const char *k = scalar_(node_(c, p->key));
-        if (k && strcmp(k, key) == 0)
-            return node_(c, p->value);
+        if (k && strcmp(k, key) == 0) return node_(c, p->value);
     }
     return NULL;
 }
 
 static void join_(char *buf, size_t n, const char *path, const char *key)
 {
-    if (!key)
-        key = "?";
+    if (!key) key = "?";
     if (path && path[0])
         snprintf(buf, n, "%s.%s", path, key);
     else
@@ -162,14 +158,12 @@ static int check_keys_(lctx *c, yaml_node_t *map, const char *path, const char *
                        int nallowed)
 {
     if (map->type != YAML_MAPPING_NODE)
-        return ERRN(c, map, path, "expected a mapping (key: value lines), got %s",
-                    node_kind_(map));
+        return ERRN(c, map, path, "expected a mapping (key: value lines), got %s", node_kind_(map));
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
          p++) {
         yaml_node_t *kn = node_(c, p->key);
         const char *k = scalar_(kn);
-        if (!k)
-            return ERRN(c, kn, path, "keys must be plain names, got %s", node_kind_(kn));
+        if (!k) return ERRN(c, kn, path, "keys must be plain names, got %s", node_kind_(kn));
         char full[160], qb[80];
         join_(full, sizeof full, path, quote_(k, qb, sizeof qb));
         for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
@@ -180,8 +174,7 @@ static int check_keys_(lctx *c, yaml_node_t *map, const char *path, const char *
                             m0.line, m0.col);
             }
         }
-        if (!allowed)
-            continue;
+        if (!allowed) continue;
         int ok = 0;
         for (int i = 0; i < nallowed && !ok; i++)
             ok = strcmp(k, allowed[i]) == 0;
@@ -192,8 +185,7 @@ static int check_keys_(lctx *c, yaml_node_t *map, const char *path, const char *
             for (int i = 0; i < nallowed && len < sizeof list - 40; i++)
                 len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "",
                                         allowed[i]);
-            if (sug)
-                return ERRN(c, kn, full, "unknown key (did you mean '%s'?)", sug);
+            if (sug) return ERRN(c, kn, full, "unknown key (did you mean '%s'?)", sug);
             return ERRN(c, kn, full, "unknown key (expected one of: %s)", list);
         }
     }
@@ -225,8 +217,7 @@ static const char *cons_text_(spec_constraint cons)
 
 int spec_check_value(spec_constraint cons, double v)
 {
-    if (!isfinite(v))
-        return 0;
+    if (!isfinite(v)) return 0;
     switch (cons) {
     case SC_NONNEG:
         return v >= 0.0;
@@ -260,8 +251,7 @@ static int const_resolver_(void *ctx, const char *name, int *slot, int *square, 
 /* Parses a number or a constant expression ("pi/2", "sqrt(2)"). 0 on success. */
 static int parse_number_text_(const char *v, double *out)
 {
-    if (!v || !v[0])
-        return -1;
+    if (!v || !v[0]) return -1;
     char *end;
     errno = 0;
     double x = strtod(v, &end);
@@ -271,8 +261,7 @@ static int parse_number_text_(const char *v, double *out)
         if (*end == '\0') {
             /* strtod accepts "nan"/"inf"/hex; only plain decimal numbers are numbers here. */
             for (const char *p = v; *p; p++)
-                if (isalpha((unsigned char)*p) && *p != 'e' && *p != 'E')
-                    return -1;
+                if (isalpha((unsigned char)*p) && *p != 'e' && *p != 'E') return -1;
             *out = x;
             return 0;
         }
@@ -280,8 +269,7 @@ static int parse_number_text_(const char *v, double *out)
     spec_expr e;
     char msg[256];
     int pos;
-    if (spec_expr_compile(v, const_resolver_, NULL, &e, msg, sizeof msg, &pos) < 0)
-        return -1;
+    if (spec_expr_compile(v, const_resolver_, NULL, &e, msg, sizeof msg, &pos) < 0) return -1;
     double vals[SP_COUNT] = {0};
     *out = spec_expr_eval(&e, vals);
     spec_expr_free(&e);
@@ -289,8 +277,7 @@ static int parse_number_text_(const char *v, double *out)
 }
 
 /* A number obeying cons from a scalar node. */
-static int get_number_(lctx *c, yaml_node_t *n, const char *key, spec_constraint cons,
-                       double *out)
+static int get_number_(lctx *c, yaml_node_t *n, const char *key, spec_constraint cons, double *out)
 {
     const char *v = scalar_(n);
     char qb[80];
@@ -299,8 +286,7 @@ static int get_number_(lctx *c, yaml_node_t *n, const char *key, spec_constraint
                     v ? "nothing" : node_kind_(n));
     double x;
     if (parse_number_text_(v, &x) < 0 || !spec_check_value(cons, x))
-        return ERRN(c, n, key, "expected %s, got '%s'", cons_text_(cons),
-                    quote_(v, qb, sizeof qb));
+        return ERRN(c, n, key, "expected %s, got '%s'", cons_text_(cons), quote_(v, qb, sizeof qb));
     *out = x;
     return 0;
 }
@@ -326,9 +312,10 @@ static int get_long_(lctx *c, yaml_node_t *n, const char *key, long lo, long hi,
 static int get_bool_(lctx *c, yaml_node_t *n, const char *key, int *out)
 {
     const char *v = scalar_(n);
-    static const char *const yes[] = {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON"};
-    static const char *const no[] = {"false", "False", "FALSE", "no", "No", "NO", "off", "Off",
-                                     "OFF"};
+    static const char *const yes[] = {"true", "True", "TRUE", "yes", "Yes",
+                                      "YES",  "on",   "On",   "ON"};
+    static const char *const no[] = {"false", "False", "FALSE", "no", "No",
+                                     "NO",    "off",   "Off",   "OFF"};
     char qb[80];
     if (v) {
         for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
@@ -349,11 +336,9 @@ static int get_bool_(lctx *c, yaml_node_t *n, const char *key, int *out)
 static int get_string_(lctx *c, yaml_node_t *n, const char *key, char **out)
 {
     const char *v = scalar_(n);
-    if (!v)
-        return ERRN(c, n, key, "expected a string, got %s", node_kind_(n));
+    if (!v) return ERRN(c, n, key, "expected a string, got %s", node_kind_(n));
     char *d = strdup(v);
-    if (!d)
-        return ntk_error_set(NTK_ENOMEM, "out of memory");
+    if (!d) return ntk_error_set(NTK_ENOMEM, "out of memory");
     free(*out);
     *out = d;
     return 0;
@@ -372,8 +357,7 @@ static int get_category_(lctx *c, yaml_node_t *n, const char *key, int slot, int
     size_t len = 0;
     for (int i = 0; i < nn; i++)
         len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", names[i]);
-    if (!v)
-        return ERRN(c, n, key, "expected one of %s, got %s", list, node_kind_(n));
+    if (!v) return ERRN(c, n, key, "expected one of %s, got %s", list, node_kind_(n));
     int code_ = spec_category_parse(slot, v);
     if (code_ < 0) {
         const char *sug = ntk_spec_suggest(v, names, nn);
@@ -391,13 +375,11 @@ static int get_category_(lctx *c, yaml_node_t *n, const char *key, int slot, int
 
 static const char *slot_name_(const ntk_sweep *s, int slot)
 {
-    if (slot >= SP_COUNT)
-        return s->slot_names[slot - SP_COUNT];
+    if (slot >= SP_COUNT) return s->slot_names[slot - SP_COUNT];
     int n;
     const spec_param *t = spec_param_table(&n);
     for (int i = 0; i < n; i++)
-        if (t[i].slot == slot && !t[i].variance)
-            return t[i].name;
+        if (t[i].slot == slot && !t[i].variance) return t[i].name;
     return "?";
 }
 
@@ -412,8 +394,7 @@ static int claim_slot_(lctx *c, int slot, int src, yaml_node_t *node, const char
                     "parameter once (fixed in model/inputs, as a grid axis, or derived)",
                     slot_name_(s, slot), c->slot_key[slot], m0.line, m0.col);
     }
-    if (slot < SP_COUNT)
-        s->src[slot] = src;
+    if (slot < SP_COUNT) s->src[slot] = src;
     c->slot_mark[slot] = mark_of_(node);
     snprintf(c->slot_key[slot], sizeof c->slot_key[slot], "%s", key);
     return 0;
@@ -451,8 +432,7 @@ static int parse_header_(lctx *c, yaml_node_t *root)
     for (const char *p = s->name; *p; p++)
         if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-' && *p != '.') {
             char qb[80];
-            return ERRN(c, n, "name",
-                        "expected letters, digits, '_', '-' or '.' only, got '%s'",
+            return ERRN(c, n, "name", "expected letters, digits, '_', '-' or '.' only, got '%s'",
                         quote_(s->name, qb, sizeof qb));
         }
     if ((n = find_(c, root, "description")))
@@ -484,8 +464,7 @@ static int parse_model_(lctx *c, yaml_node_t *model)
     allowed[na++] = "trained";
     allowed[na++] = "alpha_list";
     s->model_mark = mark_of_(model);
-    if (is_null_(model))
-        return 0;
+    if (is_null_(model)) return 0;
     NTK_TRY(check_keys_(c, model, "model", allowed, na));
     for (yaml_node_pair_t *p = model->data.mapping.pairs.start; p < model->data.mapping.pairs.top;
          p++) {
@@ -502,15 +481,14 @@ static int parse_model_(lctx *c, yaml_node_t *model)
                 return ERRN(c, v, key, "expected 'all' or a list of parameter groups, got %s",
                             node_kind_(v));
             unsigned mask = 0;
-            static const char *const groups[] = {"input", "W", "b", "V", "a", "readout",
-                                                 "readout_b"};
+            static const char *const groups[] = {"input", "W",       "b",        "V",
+                                                 "a",     "readout", "readout_b"};
             for (int i = 0; i < seq_len_(v); i++) {
                 yaml_node_t *it = seq_item_(c, v, i);
                 const char *g = scalar_(it);
                 int gi = -1;
                 for (int j = 0; g && j < NTK_GROUP_COUNT; j++)
-                    if (strcmp(g, groups[j]) == 0)
-                        gi = j;
+                    if (strcmp(g, groups[j]) == 0) gi = j;
                 if (gi < 0) {
                     char qb[80];
                     const char *sug = g ? ntk_spec_suggest(g, groups, NTK_GROUP_COUNT) : NULL;
@@ -532,14 +510,11 @@ static int parse_model_(lctx *c, yaml_node_t *model)
                 return ERRN(c, v, key, "expected a non-empty list of branch scales, got %s",
                             node_kind_(v));
             long n = seq_len_(v);
-            if (n > SPEC_MAX_ALPHA_LIST)
-                return ERRN(c, v, key, "too many entries (%ld)", n);
+            if (n > SPEC_MAX_ALPHA_LIST) return ERRN(c, v, key, "too many entries (%ld)", n);
             s->alpha_list = calloc((size_t)n, sizeof(double));
-            if (!s->alpha_list)
-                return ntk_error_set(NTK_ENOMEM, "out of memory");
+            if (!s->alpha_list) return ntk_error_set(NTK_ENOMEM, "out of memory");
             for (long i = 0; i < n; i++)
-                NTK_TRY(get_number_(c, seq_item_(c, v, (int)i), key, SC_NONNEG,
-                                    &s->alpha_list[i]));
+                NTK_TRY(get_number_(c, seq_item_(c, v, (int)i), key, SC_NONNEG, &s->alpha_list[i]));
             s->n_alpha_list = n;
             continue;
         }
@@ -564,22 +539,23 @@ static int parse_model_(lctx *c, yaml_node_t *model)
         return ERRN(c, find_(c, model, "alpha_schedule"), "model.alpha_schedule",
                     "'list' needs model.alpha_list (one branch scale per block)");
     }
-    if (find_(c, model, "d"))
-        s->d_given = 1;
+    if (find_(c, model, "d")) s->d_given = 1;
     return 0;
 }
 
 /* ------------------------------------------------------------------ inputs */
 
+static int parse_values_(lctx *c, yaml_node_t *node, const char *key, const spec_param *p,
+                         spec_member *mem, int zipped, char **desc, char **units);
+
 static int parse_inputs_(lctx *c, yaml_node_t *in)
 {
     ntk_sweep *s = c->s;
-    static const char *const allowed[] = {"angle", "rho", "angles", "rhos", "circle", "gram",
-                                          "norms"};
+    static const char *const allowed[] = {"angle",  "rho",  "angles", "rhos",
+                                          "circle", "gram", "norms"};
     s->in_mode = IN_PAIR;
     s->k = 2;
-    if (!in || is_null_(in))
-        return 0;
+    if (!in || is_null_(in)) return 0;
     c->inputs_mark = mark_of_(in);
     NTK_TRY(check_keys_(c, in, "inputs", allowed, 7));
     const char *modes[] = {"angles", "rhos", "circle", "gram"};
@@ -587,8 +563,7 @@ static int parse_inputs_(lctx *c, yaml_node_t *in)
     const char *mode_key = NULL;
     for (int i = 0; i < 4; i++) {
         yaml_node_t *n = find_(c, in, modes[i]);
-        if (!n)
-            continue;
+        if (!n) continue;
         if (mode_node) {
             char key[64];
             join_(key, sizeof key, "inputs", modes[i]);
@@ -620,47 +595,49 @@ static int parse_inputs_(lctx *c, yaml_node_t *in)
         char key[64];
         join_(key, sizeof key, "inputs", mode_key);
         int rhos = mode_key[0] == 'r';
-        if (mode_node->type != YAML_SEQUENCE_NODE || seq_len_(mode_node) < 1)
-            return ERRN(c, mode_node, key, "expected a non-empty list of %s, got %s",
-                        rhos ? "cosines" : "angles (radians)", node_kind_(mode_node));
-        int n_ = seq_len_(mode_node);
-        if (n_ + 1 > SPEC_MAX_K)
+        /* A list, or a generator ({linspace: [0, pi, 20]}); x_0 is the reference input. */
+        spec_member tmp = {0};
+        int n_ = parse_values_(c, mode_node, key, spec_param_find(rhos ? "rho" : "angle"), &tmp, 0,
+                               NULL, NULL);
+        if (n_ < 0) {
+            free(tmp.values);
+            return n_;
+        }
+        if (n_ + 1 > SPEC_MAX_K) {
+            free(tmp.values);
             return ERRN(c, mode_node, key, "too many inputs (%d; at most %d)", n_ + 1, SPEC_MAX_K);
+        }
         s->in_mode = IN_ANGLES;
         s->k = n_ + 1;
         s->in_angles = calloc((size_t)s->k, sizeof(double));
-        if (!s->in_angles)
+        if (!s->in_angles) {
+            free(tmp.values);
             return ntk_error_set(NTK_ENOMEM, "out of memory");
-        for (int i = 0; i < n_; i++) {
-            double v;
-            NTK_TRY(get_number_(c, seq_item_(c, mode_node, i), key, rhos ? SC_UNIT : SC_FINITE,
-                                &v));
-            s->in_angles[i + 1] = rhos ? acos(v) : v;
         }
+        for (int i = 0; i < n_; i++)
+            s->in_angles[i + 1] = rhos ? acos(tmp.values[i]) : tmp.values[i];
+        free(tmp.values);
     } else if (strcmp(mode_key, "circle") == 0) {
         long M;
         NTK_TRY(get_long_(c, mode_node, "inputs.circle", 1, SPEC_MAX_K, &M));
         s->in_mode = IN_CIRCLE;
         s->k = (int)M;
         s->in_angles = calloc((size_t)s->k, sizeof(double));
-        if (!s->in_angles)
-            return ntk_error_set(NTK_ENOMEM, "out of memory");
+        if (!s->in_angles) return ntk_error_set(NTK_ENOMEM, "out of memory");
         for (long j = 0; j < M; j++)
             s->in_angles[j] = 2.0 * M_PI * (double)j / (double)M;
     } else {
         /* Explicit Gram matrix. */
         if (mode_node->type != YAML_SEQUENCE_NODE || seq_len_(mode_node) < 1)
             return ERRN(c, mode_node, "inputs.gram",
-                        "expected a square matrix (a list of rows), got %s",
-                        node_kind_(mode_node));
+                        "expected a square matrix (a list of rows), got %s", node_kind_(mode_node));
         int k = seq_len_(mode_node);
         if (k > 1024)
             return ERRN(c, mode_node, "inputs.gram", "too many inputs (%d; at most 1024)", k);
         s->in_mode = IN_GRAM;
         s->k = k;
         s->in_gram = calloc((size_t)k * (size_t)k, sizeof(double));
-        if (!s->in_gram)
-            return ntk_error_set(NTK_ENOMEM, "out of memory");
+        if (!s->in_gram) return ntk_error_set(NTK_ENOMEM, "out of memory");
         for (int i = 0; i < k; i++) {
             yaml_node_t *row = seq_item_(c, mode_node, i);
             if (row->type != YAML_SEQUENCE_NODE || seq_len_(row) != k)
@@ -678,13 +655,11 @@ static int parse_inputs_(lctx *c, yaml_node_t *in)
                 if (fabs(s->in_gram[i * k + j] - s->in_gram[j * k + i]) >
                     1e-12 * (1.0 + fabs(s->in_gram[i * k + j])))
                     return ERRN(c, mode_node, "inputs.gram",
-                                "not symmetric: entry (%d,%d) = %g but (%d,%d) = %g", i + 1,
-                                j + 1, s->in_gram[i * k + j], j + 1, i + 1,
-                                s->in_gram[j * k + i]);
+                                "not symmetric: entry (%d,%d) = %g but (%d,%d) = %g", i + 1, j + 1,
+                                s->in_gram[i * k + j], j + 1, i + 1, s->in_gram[j * k + i]);
     }
     s->in_norms = calloc((size_t)s->k, sizeof(double));
-    if (!s->in_norms)
-        return ntk_error_set(NTK_ENOMEM, "out of memory");
+    if (!s->in_norms) return ntk_error_set(NTK_ENOMEM, "out of memory");
     for (int i = 0; i < s->k; i++)
         s->in_norms[i] = 1.0;
     if ((n = find_(c, in, "norms"))) {
@@ -694,8 +669,7 @@ static int parse_inputs_(lctx *c, yaml_node_t *in)
         if (n->type == YAML_SEQUENCE_NODE) {
             if (seq_len_(n) != s->k)
                 return ERRN(c, n, "inputs.norms",
-                            "expected %d squared norms (one per input), got %d", s->k,
-                            seq_len_(n));
+                            "expected %d squared norms (one per input), got %d", s->k, seq_len_(n));
             for (int i = 0; i < s->k; i++)
                 NTK_TRY(get_number_(c, seq_item_(c, n, i), "inputs.norms", SC_POSITIVE,
                                     &s->in_norms[i]));
@@ -717,15 +691,12 @@ static int add_free_slot_(lctx *c, const char *name, yaml_node_t *node)
     if (nfree >= SPEC_MAX_FREE)
         return ERRN(c, node, "grid", "too many free grid variables (at most %d)", SPEC_MAX_FREE);
     char **names = realloc(s->slot_names, (size_t)(nfree + 1) * sizeof *names);
-    if (!names)
-        return ntk_error_set(NTK_ENOMEM, "out of memory");
+    if (!names) return ntk_error_set(NTK_ENOMEM, "out of memory");
     s->slot_names = names;
     double *base = realloc(s->base, (size_t)(s->nslots + 1) * sizeof *base);
-    if (!base)
-        return ntk_error_set(NTK_ENOMEM, "out of memory");
+    if (!base) return ntk_error_set(NTK_ENOMEM, "out of memory");
     s->base = base;
-    if (!(names[nfree] = strdup(name)))
-        return ntk_error_set(NTK_ENOMEM, "out of memory");
+    if (!(names[nfree] = strdup(name))) return ntk_error_set(NTK_ENOMEM, "out of memory");
     base[s->nslots] = NAN;
     c->free_mark[nfree] = mark_of_(node);
     snprintf(c->slot_key[s->nslots], 96, "grid.%s", name);
@@ -734,18 +705,23 @@ static int add_free_slot_(lctx *c, const char *name, yaml_node_t *node)
     return s->nslots - 1;
 }
 
+/* Letters, digits and '_', not starting with a digit. */
+static int is_name_(const char *v)
+{
+    if (!v || !(isalpha((unsigned char)v[0]) || v[0] == '_') || strlen(v) > 48) return 0;
+    for (const char *p = v; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '_') return 0;
+    return 1;
+}
+
+/* A name usable as a free variable in expressions (not a function or a constant). */
 static int is_ident_(const char *v)
 {
-    if (!v || !(isalpha((unsigned char)v[0]) || v[0] == '_') || strlen(v) > 48)
-        return 0;
-    for (const char *p = v; *p; p++)
-        if (!isalnum((unsigned char)*p) && *p != '_')
-            return 0;
-    static const char *const reserved[] = {"pi", "e", "sqrt", "log", "exp", "abs", "floor",
-                                           "ceil", "round", "min", "max", "eoc"};
+    if (!is_name_(v)) return 0;
+    static const char *const reserved[] = {"pi",    "e",    "sqrt",  "log", "exp", "abs",
+                                           "floor", "ceil", "round", "min", "max", "eoc"};
     for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
-        if (strcmp(v, reserved[i]) == 0)
-            return 0;
+        if (strcmp(v, reserved[i]) == 0) return 0;
     return 1;
 }
 
@@ -764,8 +740,7 @@ static long round_dedupe_(double *v, long n)
         int dup = 0;
         for (long j = 0; j < m && !dup; j++)
             dup = v[j] == r;
-        if (!dup)
-            v[m++] = r;
+        if (!dup) v[m++] = r;
     }
     return m;
 }
@@ -785,13 +760,12 @@ static int parse_values_(lctx *c, yaml_node_t *node, const char *key, const spec
     if (node->type == YAML_SEQUENCE_NODE) {
         list = node;
     } else if (node->type == YAML_MAPPING_NODE) {
-        static const char *const allowed[] = {"values", "linspace", "logspace", "range",
-                                              "description", "units"};
+        static const char *const allowed[] = {"values", "linspace",    "logspace",
+                                              "range",  "description", "units"};
         NTK_TRY(check_keys_(c, node, key, allowed, 6));
         for (int i = 0; i < 4; i++) {
             yaml_node_t *g = find_(c, node, allowed[i]);
-            if (!g)
-                continue;
+            if (!g) continue;
             if (list || gen) {
                 join_(gkey, sizeof gkey, key, allowed[i]);
                 return ERRN(c, g, gkey, "give exactly one of values, linspace, logspace, range");
@@ -831,8 +805,7 @@ static int parse_values_(lctx *c, yaml_node_t *node, const char *key, const spec
         if (categorical) {
             mem->codes = calloc((size_t)n, sizeof(int));
             mem->labels = calloc((size_t)n, sizeof(char *));
-            if (!mem->codes || !mem->labels)
-                return ntk_error_set(NTK_ENOMEM, "out of memory");
+            if (!mem->codes || !mem->labels) return ntk_error_set(NTK_ENOMEM, "out of memory");
             mem->categorical = 1;
             for (long i = 0; i < n; i++) {
                 yaml_node_t *it = seq_item_(c, list, (int)i);
@@ -848,8 +821,7 @@ static int parse_values_(lctx *c, yaml_node_t *node, const char *key, const spec
             return (int)n;
         }
         vals = calloc((size_t)n, sizeof(double));
-        if (!vals)
-            return ntk_error_set(NTK_ENOMEM, "out of memory");
+        if (!vals) return ntk_error_set(NTK_ENOMEM, "out of memory");
         mem->values = vals;
         for (long i = 0; i < n; i++) {
             yaml_node_t *it = seq_item_(c, list, (int)i);
@@ -858,8 +830,7 @@ static int parse_values_(lctx *c, yaml_node_t *node, const char *key, const spec
     } else {
         join_(gkey, sizeof gkey, key, gen_name);
         if (categorical)
-            return ERRN(c, gen, gkey, "'%s' is categorical; list its values instead",
-                        p->name);
+            return ERRN(c, gen, gkey, "'%s' is categorical; list its values instead", p->name);
         if (gen->type != YAML_SEQUENCE_NODE || seq_len_(gen) != 3)
             return ERRN(c, gen, gkey, "expected [%s]",
                         strcmp(gen_name, "range") == 0 ? "first, last, step" : "first, last, n");
@@ -869,8 +840,8 @@ static int parse_values_(lctx *c, yaml_node_t *node, const char *key, const spec
         if (strcmp(gen_name, "range") == 0) {
             NTK_TRY(get_number_(c, seq_item_(c, gen, 2), gkey, SC_FINITE, &third));
             if (third == 0.0 || (b - a) * third < 0.0)
-                return ERRN(c, seq_item_(c, gen, 2), gkey,
-                            "step %g cannot go from %g to %g", third, a, b);
+                return ERRN(c, seq_item_(c, gen, 2), gkey, "step %g cannot go from %g to %g", third,
+                            a, b);
             double cnt = floor((b - a) / third + 1e-9) + 1.0;
             if (cnt > (double)SPEC_MAX_AXIS)
                 return ERRN(c, gen, gkey, "too many values (%.0f; at most %ld)", cnt,
@@ -883,8 +854,7 @@ static int parse_values_(lctx *c, yaml_node_t *node, const char *key, const spec
             third = 0;
         }
         vals = calloc((size_t)n, sizeof(double));
-        if (!vals)
-            return ntk_error_set(NTK_ENOMEM, "out of memory");
+        if (!vals) return ntk_error_set(NTK_ENOMEM, "out of memory");
         mem->values = vals;
         for (long i = 0; i < n; i++) {
             if (gen_name[0] == 'r')
@@ -895,8 +865,7 @@ static int parse_values_(lctx *c, yaml_node_t *node, const char *key, const spec
                 vals[i] = gen_name[1] == 'o' ? pow(10.0, x) : x;
             }
         }
-        if (integer)
-            n = round_dedupe_(vals, n);
+        if (integer) n = round_dedupe_(vals, n);
         for (long i = 0; i < n; i++)
             if (!spec_check_value(cons, vals[i]))
                 return ERRN(c, gen, gkey, "value %ld of %ld is %.17g; expected %s", i + 1, n,
@@ -905,8 +874,7 @@ static int parse_values_(lctx *c, yaml_node_t *node, const char *key, const spec
     if (list && !zipped) {
         /* Repeated values would make two identical grid points. */
         double *tmp = malloc((size_t)n * sizeof(double));
-        if (!tmp)
-            return ntk_error_set(NTK_ENOMEM, "out of memory");
+        if (!tmp) return ntk_error_set(NTK_ENOMEM, "out of memory");
         memcpy(tmp, vals, (size_t)n * sizeof(double));
         qsort(tmp, (size_t)n, sizeof(double), cmp_double_);
         for (long i = 1; i < n; i++)
@@ -932,11 +900,9 @@ static int parse_zip_(lctx *c, yaml_node_t *node, const char *name, spec_axis *a
     join_(gkey, sizeof gkey, key, "zip");
     NTK_TRY(check_keys_(c, zip, gkey, NULL, 0));
     int nm = (int)(zip->data.mapping.pairs.top - zip->data.mapping.pairs.start);
-    if (nm < 1)
-        return ERRN(c, zip, gkey, "expected at least one parameter");
+    if (nm < 1) return ERRN(c, zip, gkey, "expected at least one parameter");
     ax->members = calloc((size_t)nm, sizeof(spec_member));
-    if (!ax->members)
-        return ntk_error_set(NTK_ENOMEM, "out of memory");
+    if (!ax->members) return ntk_error_set(NTK_ENOMEM, "out of memory");
     ax->zip = 1;
     ax->n = -1;
     for (yaml_node_pair_t *p = zip->data.mapping.pairs.start; p < zip->data.mapping.pairs.top;
@@ -946,8 +912,7 @@ static int parse_zip_(lctx *c, yaml_node_t *node, const char *name, spec_axis *a
         char mkey[240];
         join_(mkey, sizeof mkey, gkey, mname);
         spec_member *mem = &ax->members[ax->n_members++];
-        if (!(mem->name = strdup(mname)))
-            return ntk_error_set(NTK_ENOMEM, "out of memory");
+        if (!(mem->name = strdup(mname))) return ntk_error_set(NTK_ENOMEM, "out of memory");
         const spec_param *pp = spec_param_find(mname);
         if (pp) {
             NTK_TRY(claim_slot_(c, pp->slot, SRC_AXIS, kn, mkey));
@@ -960,8 +925,7 @@ static int parse_zip_(lctx *c, yaml_node_t *node, const char *name, spec_axis *a
             if (!is_ident_(mname))
                 return ERRN(c, kn, mkey, "not a parameter name or a valid variable name");
             int slot = add_free_slot_(c, mname, kn);
-            if (slot < 0)
-                return slot;
+            if (slot < 0) return slot;
             mem->slot = slot;
             mem->units = "1";
             mem->description = "free variable used by derived parameters";
@@ -969,18 +933,18 @@ static int parse_zip_(lctx *c, yaml_node_t *node, const char *name, spec_axis *a
         if (vn->type != YAML_SEQUENCE_NODE)
             return ERRN(c, vn, mkey, "expected a list of values (zipped axes take explicit lists)");
         int n = parse_values_(c, vn, mkey, pp, mem, 1, NULL, NULL);
-        if (n < 0)
-            return n;
+        if (n < 0) return n;
         if (ax->n >= 0 && n != ax->n)
-            return ERRN(c, vn, mkey, "has %d values but '%s' has %ld; zipped lists must have the "
-                        "same length", n, ax->members[0].name, ax->n);
+            return ERRN(c, vn, mkey,
+                        "has %d values but '%s' has %ld; zipped lists must have the "
+                        "same length",
+                        n, ax->members[0].name, ax->n);
         ax->n = n;
         if (pp && (pp->slot == SP_ANGLE || pp->slot == SP_RHO || pp->slot == SP_Q0))
             ax->input_axis = 1;
     }
     ax->labels = calloc((size_t)ax->n, sizeof(char *));
-    if (!ax->labels)
-        return ntk_error_set(NTK_ENOMEM, "out of memory");
+    if (!ax->labels) return ntk_error_set(NTK_ENOMEM, "out of memory");
     yaml_node_t *ln = find_(c, node, "labels");
     if (ln) {
         join_(gkey, sizeof gkey, key, "labels");
@@ -988,8 +952,7 @@ static int parse_zip_(lctx *c, yaml_node_t *node, const char *name, spec_axis *a
             return ERRN(c, ln, gkey, "expected a list of %ld labels", ax->n);
         for (long i = 0; i < ax->n; i++) {
             yaml_node_t *it = seq_item_(c, ln, (int)i);
-            if (!scalar_(it))
-                return ERRN(c, it, gkey, "expected a string, got %s", node_kind_(it));
+            if (!scalar_(it)) return ERRN(c, it, gkey, "expected a string, got %s", node_kind_(it));
             if (!(ax->labels[i] = strdup(scalar_(it))))
                 return ntk_error_set(NTK_ENOMEM, "out of memory");
             for (long j = 0; j < i; j++)
@@ -1010,8 +973,7 @@ static int parse_zip_(lctx *c, yaml_node_t *node, const char *name, spec_axis *a
                     len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s=%.6g", j ? "," : "",
                                             m->name, m->values[i]);
             }
-            if (!(ax->labels[i] = strdup(buf)))
-                return ntk_error_set(NTK_ENOMEM, "out of memory");
+            if (!(ax->labels[i] = strdup(buf))) return ntk_error_set(NTK_ENOMEM, "out of memory");
         }
     }
     yaml_node_t *dn;
@@ -1029,14 +991,12 @@ static int parse_zip_(lctx *c, yaml_node_t *node, const char *name, spec_axis *a
 static int parse_grid_(lctx *c, yaml_node_t *grid)
 {
     ntk_sweep *s = c->s;
-    if (!grid || is_null_(grid))
-        return 0;
+    if (!grid || is_null_(grid)) return 0;
     s->grid_mark = mark_of_(grid);
     NTK_TRY(check_keys_(c, grid, "grid", NULL, 0));
     int na = (int)(grid->data.mapping.pairs.top - grid->data.mapping.pairs.start);
     s->axes = calloc((size_t)(na ? na : 1), sizeof(spec_axis));
-    if (!s->axes)
-        return ntk_error_set(NTK_ENOMEM, "out of memory");
+    if (!s->axes) return ntk_error_set(NTK_ENOMEM, "out of memory");
     double npoints = 1.0;
     for (yaml_node_pair_t *p = grid->data.mapping.pairs.start; p < grid->data.mapping.pairs.top;
          p++) {
@@ -1046,25 +1006,21 @@ static int parse_grid_(lctx *c, yaml_node_t *grid)
         join_(key, sizeof key, "grid", name);
         spec_axis *ax = &s->axes[s->naxes++];
         ax->mark = mark_of_(kn);
-        if (!(ax->name = strdup(name)))
-            return ntk_error_set(NTK_ENOMEM, "out of memory");
+        if (!(ax->name = strdup(name))) return ntk_error_set(NTK_ENOMEM, "out of memory");
         const spec_param *pp = spec_param_find(name);
         if (vn->type == YAML_MAPPING_NODE && find_(c, vn, "zip")) {
             if (pp)
                 return ERRN(c, kn, key,
-                            "a zipped axis needs its own name (not the parameter name '%s')",
-                            name);
+                            "a zipped axis needs its own name (not the parameter name '%s')", name);
             if (!is_ident_(name))
                 return ERRN(c, kn, key, "not a valid axis name (letters, digits, _)");
             NTK_TRY(parse_zip_(c, vn, name, ax));
         } else {
             ax->members = calloc(1, sizeof(spec_member));
-            if (!ax->members)
-                return ntk_error_set(NTK_ENOMEM, "out of memory");
+            if (!ax->members) return ntk_error_set(NTK_ENOMEM, "out of memory");
             ax->n_members = 1;
             spec_member *mem = &ax->members[0];
-            if (!(mem->name = strdup(name)))
-                return ntk_error_set(NTK_ENOMEM, "out of memory");
+            if (!(mem->name = strdup(name))) return ntk_error_set(NTK_ENOMEM, "out of memory");
             if (pp) {
                 if (pp->slot == SP_ANGLE || pp->slot == SP_RHO || pp->slot == SP_Q0)
                     ax->input_axis = 1;
@@ -1078,15 +1034,13 @@ static int parse_grid_(lctx *c, yaml_node_t *grid)
                 if (!is_ident_(name))
                     return ERRN(c, kn, key, "not a parameter name or a valid variable name");
                 int slot = add_free_slot_(c, name, kn);
-                if (slot < 0)
-                    return slot;
+                if (slot < 0) return slot;
                 mem->slot = slot;
                 mem->units = "1";
                 mem->description = "free variable used by derived parameters";
             }
             int n = parse_values_(c, vn, key, pp, mem, 0, &ax->description, &ax->units);
-            if (n < 0)
-                return n;
+            if (n < 0) return n;
             ax->n = n;
         }
         npoints *= (double)ax->n;
@@ -1137,8 +1091,7 @@ static int derived_resolver_(void *ctx, const char *name, int *slot, int *square
     int nc = 0, np;
     const spec_param *t = spec_param_table(&np);
     for (int i = 0; i < np; i++)
-        if (t[i].cons != SC_CATEGORY)
-            cand[nc++] = t[i].name;
+        if (t[i].cons != SC_CATEGORY) cand[nc++] = t[i].name;
     for (int i = 0; i < s->nslots - SP_COUNT && nc < 128; i++)
         cand[nc++] = s->slot_names[i];
     const char *sug = ntk_spec_suggest(name, cand, nc);
@@ -1153,13 +1106,11 @@ static int derived_resolver_(void *ctx, const char *name, int *slot, int *square
 static int parse_derived_(lctx *c, yaml_node_t *der)
 {
     ntk_sweep *s = c->s;
-    if (!der || is_null_(der))
-        return 0;
+    if (!der || is_null_(der)) return 0;
     NTK_TRY(check_keys_(c, der, "derived", NULL, 0));
     int nd = (int)(der->data.mapping.pairs.top - der->data.mapping.pairs.start);
     spec_derived *tmp = calloc((size_t)(nd ? nd : 1), sizeof *tmp);
-    if (!tmp)
-        return ntk_error_set(NTK_ENOMEM, "out of memory");
+    if (!tmp) return ntk_error_set(NTK_ENOMEM, "out of memory");
     s->derived = tmp;
     for (yaml_node_pair_t *p = der->data.mapping.pairs.start; p < der->data.mapping.pairs.top;
          p++) {
@@ -1175,8 +1126,7 @@ static int parse_derived_(lctx *c, yaml_node_t *der)
             for (int i = 0; i < np; i++)
                 cand[i] = t[i].name;
             const char *sug = ntk_spec_suggest(name, cand, np);
-            if (sug)
-                return ERRN(c, kn, key, "not a parameter (did you mean '%s'?)", sug);
+            if (sug) return ERRN(c, kn, key, "not a parameter (did you mean '%s'?)", sug);
             return ERRN(c, kn, key, "not a parameter (derived values set model parameters)");
         }
         if (pp->cons == SC_CATEGORY)
@@ -1200,8 +1150,7 @@ static int parse_derived_(lctx *c, yaml_node_t *der)
         dres_ctx rc = {c, pp->slot};
         char msg[512];
         int pos = 0;
-        if (spec_expr_compile(text, derived_resolver_, &rc, &d->expr, msg, sizeof msg, &pos) <
-            0) {
+        if (spec_expr_compile(text, derived_resolver_, &rc, &d->expr, msg, sizeof msg, &pos) < 0) {
             spec_mark m = d->mark;
             /* Point at the offending character of a one-line scalar. */
             if (!strchr(text, '\n'))
@@ -1226,8 +1175,7 @@ static int parse_derived_(lctx *c, yaml_node_t *der)
     while (placed < n) {
         int progress = 0;
         for (int i = 0; i < n; i++) {
-            if (done[i])
-                continue;
+            if (done[i]) continue;
             int ready = 1;
             for (int j = 0; j < n && ready; j++)
                 if (j != i && !done[j] && spec_expr_uses(&s->derived[i].expr, s->derived[j].slot))
@@ -1284,13 +1232,12 @@ static int parse_qlist_(lctx *c, yaml_node_t *n, const char *key, spec_qname **o
                     node_kind_(n));
     int nq = seq_len_(n);
     *out = calloc((size_t)nq, sizeof(spec_qname));
-    if (!*out)
-        return ntk_error_set(NTK_ENOMEM, "out of memory");
+    if (!*out) return ntk_error_set(NTK_ENOMEM, "out of memory");
     *all = 0;
     for (int i = 0; i < nq; i++) {
         yaml_node_t *it = seq_item_(c, n, i);
         const char *q = scalar_(it);
-        if (!q || !is_ident_(q))
+        if (!q || !is_name_(q))
             return ERRN(c, it, key, "expected a quantity name, got %s",
                         q ? "an invalid name" : node_kind_(it));
         if (check_theory) {
@@ -1308,8 +1255,7 @@ static int parse_qlist_(lctx *c, yaml_node_t *n, const char *key, spec_qname **o
         for (int j = 0; j < *nout; j++)
             if (strcmp((*out)[j].name, q) == 0)
                 return ERRN(c, it, key, "quantity '%s' appears twice", q);
-        if (!((*out)[*nout].name = strdup(q)))
-            return ntk_error_set(NTK_ENOMEM, "out of memory");
+        if (!((*out)[*nout].name = strdup(q))) return ntk_error_set(NTK_ENOMEM, "out of memory");
         (*out)[*nout].mark = mark_of_(it);
         (*nout)++;
     }
@@ -1321,15 +1267,12 @@ static int parse_theory_(lctx *c, yaml_node_t *n)
     ntk_sweep *s = c->s;
     s->theory = 1;
     s->tq_all = 1;
-    if (!n || is_null_(n))
-        return 0;
-    if (n->type == YAML_SCALAR_NODE)
-        return get_bool_(c, n, "theory", &s->theory);
+    if (!n || is_null_(n)) return 0;
+    if (n->type == YAML_SCALAR_NODE) return get_bool_(c, n, "theory", &s->theory);
     static const char *const allowed[] = {"enabled", "quantities"};
     NTK_TRY(check_keys_(c, n, "theory", allowed, 2));
     yaml_node_t *v;
-    if ((v = find_(c, n, "enabled")))
-        NTK_TRY(get_bool_(c, v, "theory.enabled", &s->theory));
+    if ((v = find_(c, n, "enabled"))) NTK_TRY(get_bool_(c, v, "theory.enabled", &s->theory));
     if ((v = find_(c, n, "quantities")))
         NTK_TRY(parse_qlist_(c, v, "theory.quantities", &s->tq, &s->ntq, &s->tq_all, 1));
     return 0;
@@ -1342,8 +1285,7 @@ static int parse_sim_(lctx *c, yaml_node_t *n)
     s->sq_all = 1;
     s->chunk = 16;
     s->engine = NTK_ENGINE_AUTO;
-    if (!n || is_null_(n))
-        return 0;
+    if (!n || is_null_(n)) return 0;
     c->have_sim_node = 1;
     c->sim_mark = mark_of_(n);
     if (n->type == YAML_SCALAR_NODE) {
@@ -1353,28 +1295,25 @@ static int parse_sim_(lctx *c, yaml_node_t *n)
                         "a simulation needs sim.samples (write sim: {samples: N, ...})");
         return 0;
     }
-    static const char *const allowed[] = {"enabled", "samples", "engine", "chunk", "quantities",
-                                          "keep_samples"};
+    static const char *const allowed[] = {"enabled", "samples",    "engine",
+                                          "chunk",   "quantities", "keep_samples"};
     NTK_TRY(check_keys_(c, n, "sim", allowed, 6));
     s->sim = 1;
     yaml_node_t *v;
-    if ((v = find_(c, n, "enabled")))
-        NTK_TRY(get_bool_(c, v, "sim.enabled", &s->sim));
+    if ((v = find_(c, n, "enabled"))) NTK_TRY(get_bool_(c, v, "sim.enabled", &s->sim));
     if ((v = find_(c, n, "samples")))
         NTK_TRY(get_long_(c, v, "sim.samples", 1, 1000000000L, &s->samples));
     else if (s->sim)
         return ERRN(c, n, "sim.samples", "missing: the number of sampled networks per point");
     if ((v = find_(c, n, "chunk")))
         NTK_TRY(get_long_(c, v, "sim.chunk", 1, 1000000000L, &s->chunk));
-    if (s->chunk > s->samples && s->samples > 0)
-        s->chunk = s->samples;
+    if (s->chunk > s->samples && s->samples > 0) s->chunk = s->samples;
     if ((v = find_(c, n, "engine"))) {
         static const char *const eng[] = {"auto", "dense", "conditional"};
         const char *e = scalar_(v);
         int code = -1;
         for (int i = 0; e && i < 3; i++)
-            if (strcmp(e, eng[i]) == 0)
-                code = i;
+            if (strcmp(e, eng[i]) == 0) code = i;
         if (code < 0) {
             char qb[80];
             const char *sug = e ? ntk_spec_suggest(e, eng, 3) : NULL;
@@ -1396,12 +1335,10 @@ static int parse_sim_(lctx *c, yaml_node_t *n)
             s->keep_samples = flag ? s->samples : 0;
         } else {
             NTK_TRY(get_long_(c, v, "sim.keep_samples", 0, 1000000000L, &s->keep_samples));
-            if (s->keep_samples > s->samples)
-                s->keep_samples = s->samples;
+            if (s->keep_samples > s->samples) s->keep_samples = s->samples;
         }
     }
-    if (!s->sim)
-        s->samples = s->keep_samples = 0;
+    if (!s->sim) s->samples = s->keep_samples = 0;
     return 0;
 }
 
@@ -1419,10 +1356,20 @@ static int get_bytes_(lctx *c, yaml_node_t *n, const char *key, double *out)
             static const struct {
                 const char *suf;
                 double mult;
-            } sfx[] = {{"", 1},          {"B", 1},          {"K", 1024.0},     {"KiB", 1024.0},
-                       {"KB", 1e3},      {"M", 1048576.0},  {"MiB", 1048576.0}, {"MB", 1e6},
-                       {"G", 1073741824.0}, {"GiB", 1073741824.0}, {"GB", 1e9},
-                       {"T", 1099511627776.0}, {"TiB", 1099511627776.0}, {"TB", 1e12}};
+            } sfx[] = {{"", 1},
+                       {"B", 1},
+                       {"K", 1024.0},
+                       {"KiB", 1024.0},
+                       {"KB", 1e3},
+                       {"M", 1048576.0},
+                       {"MiB", 1048576.0},
+                       {"MB", 1e6},
+                       {"G", 1073741824.0},
+                       {"GiB", 1073741824.0},
+                       {"GB", 1e9},
+                       {"T", 1099511627776.0},
+                       {"TiB", 1099511627776.0},
+                       {"TB", 1e12}};
             for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++)
                 if (strcmp(end, sfx[i].suf) == 0) {
                     *out = x * sfx[i].mult;
@@ -1443,8 +1390,8 @@ static int parse_output_(lctx *c, yaml_node_t *n)
     s->out.max_bytes = 64.0 * 1073741824.0;
     s->out.max_point_bytes = 4.0 * 1073741824.0;
     if (n && !is_null_(n)) {
-        static const char *const allowed[] = {"path", "layers", "compression", "checksum",
-                                              "max_bytes", "max_point_bytes"};
+        static const char *const allowed[] = {"path",     "layers",    "compression",
+                                              "checksum", "max_bytes", "max_point_bytes"};
         NTK_TRY(check_keys_(c, n, "output", allowed, 6));
         yaml_node_t *v;
         if ((v = find_(c, n, "path"))) {
@@ -1477,8 +1424,7 @@ static int parse_output_(lctx *c, yaml_node_t *n)
     }
     if (!s->out_path) {
         size_t len = strlen(s->name) + 4;
-        if (!(s->out_path = malloc(len)))
-            return ntk_error_set(NTK_ENOMEM, "out of memory");
+        if (!(s->out_path = malloc(len))) return ntk_error_set(NTK_ENOMEM, "out of memory");
         snprintf(s->out_path, len, "%s.h5", s->name);
     }
     s->out.path = s->out_path;
@@ -1501,16 +1447,14 @@ static int psd_rank_(const double *g, int k)
     double maxd = 0.0;
     for (int i = 0; i < k; i++) {
         piv[i] = i;
-        if (a[i * k + i] > maxd)
-            maxd = a[i * k + i];
+        if (a[i * k + i] > maxd) maxd = a[i * k + i];
     }
     double tol = 1e-10 * (maxd > 0 ? maxd : 1.0);
     int rank = 0;
     for (int j = 0; j < k; j++) {
         int best = j;
         for (int i = j + 1; i < k; i++)
-            if (a[piv[i] * k + piv[i]] > a[piv[best] * k + piv[best]])
-                best = i;
+            if (a[piv[i] * k + piv[i]] > a[piv[best] * k + piv[best]]) best = i;
         int t = piv[j];
         piv[j] = piv[best];
         piv[best] = t;
@@ -1567,8 +1511,7 @@ static int build_grams_(lctx *c)
     int k = s->k;
     long ncfg = 1;
     for (int a = 0; a < s->naxes; a++)
-        if (s->axes[a].input_axis)
-            ncfg *= s->axes[a].n;
+        if (s->axes[a].input_axis) ncfg *= s->axes[a].n;
     double bytes = (double)ncfg * k * k * sizeof(double);
     if (bytes > SPEC_MAX_GRAM_BYTES)
         return errm_(c, c->inputs_mark, "inputs",
@@ -1613,8 +1556,7 @@ static int build_grams_(lctx *c)
         long rem = cfg;
         for (int a = s->naxes - 1; a >= 0; a--) {
             spec_axis *ax = &s->axes[a];
-            if (!ax->input_axis)
-                continue;
+            if (!ax->input_axis) continue;
             long i = rem % ax->n;
             rem /= ax->n;
             for (int j = 0; j < ax->n_members; j++) {
@@ -1654,14 +1596,12 @@ static int build_grams_(lctx *c)
             free(norms);
             return errm_(c, c->inputs_mark, "inputs.gram", "not positive semi-definite");
         }
-        if (r > s->in_rank)
-            s->in_rank = r;
+        if (r > s->in_rank) s->in_rank = r;
         s->gram_hash[cfg] = hash_doubles_(NTK_FNV1A64_INIT, g, (long)k * k);
     }
     free(vals);
     free(norms);
-    if (s->in_rank < 1)
-        s->in_rank = 1;
+    if (s->in_rank < 1) s->in_rank = 1;
     return 0;
 }
 
@@ -1690,9 +1630,8 @@ static int validate_points_(lctx *c)
             char key[96];
             snprintf(key, sizeof key, "%s", c->slot_key[SP_COUNT + i]);
             if (sug)
-                return errm_(c, c->free_mark[i], key,
-                             "unknown parameter '%s' (did you mean '%s'?)", s->slot_names[i],
-                             sug);
+                return errm_(c, c->free_mark[i], key, "unknown parameter '%s' (did you mean '%s'?)",
+                             s->slot_names[i], sug);
             return errm_(c, c->free_mark[i], key,
                          "'%s' is not a parameter and no derived expression uses it",
                          s->slot_names[i]);
@@ -1728,10 +1667,8 @@ static int validate_points_(lctx *c)
             const double *v = ax->members[0].values;
             long lo = 0, hi = 0;
             for (long i = 1; i < ax->n; i++) {
-                if (v[i] < v[lo])
-                    lo = i;
-                if (v[i] > v[hi])
-                    hi = i;
+                if (v[i] < v[lo]) lo = i;
+                if (v[i] > v[hi]) hi = i;
             }
             rep[a][0] = lo;
             rep[a][1] = hi;
@@ -1747,8 +1684,7 @@ static int validate_points_(lctx *c)
         long idx = ntk_sweep_point_index(s, ix);
         ntk_point pt;
         rc = spec_point_build(s, idx, &pt);
-        if (rc < 0)
-            goto out;
+        if (rc < 0) goto out;
         char label[512];
         spec_mark m = s->naxes ? s->grid_mark : s->model_mark;
         rc = ntk_model_check(&pt.model);
@@ -1757,8 +1693,7 @@ static int validate_points_(lctx *c)
             char msg[1024];
             snprintf(msg, sizeof msg, "%s", ntk_error_msg());
             if (s->naxes)
-                rc = errm_(c, m, NULL, "grid point %ld of %ld %s: %s", idx, s->npoints, label,
-                           msg);
+                rc = errm_(c, m, NULL, "grid point %ld of %ld %s: %s", idx, s->npoints, label, msg);
             else
                 rc = errm_(c, m, "model", "%s", msg);
             goto out;
@@ -1780,18 +1715,14 @@ static int validate_points_(lctx *c)
                        s->out.max_point_bytes / 1073741824.0);
             goto out;
         }
-        if (pt.model.depth > s->max_depth)
-            s->max_depth = pt.model.depth;
-        if (pt.width > s->max_width)
-            s->max_width = pt.width;
-        if (pt.mem_bytes > s->max_point_bytes)
-            s->max_point_bytes = pt.mem_bytes;
+        if (pt.model.depth > s->max_depth) s->max_depth = pt.model.depth;
+        if (pt.width > s->max_width) s->max_width = pt.width;
+        if (pt.mem_bytes > s->max_point_bytes) s->max_point_bytes = pt.mem_bytes;
         /* Odometer over the representative indices, last axis fastest. */
         int a = na - 1;
         while (a >= 0 && ++cur[a] == nrep[a])
             cur[a--] = 0;
-        if (a < 0)
-            break;
+        if (a < 0) break;
     }
     s->archive_bytes = (double)s->npoints * spec_point_archive_bytes(s) + (double)s->text_len;
     if (s->archive_bytes > s->out.max_bytes) {
@@ -1820,16 +1751,16 @@ static int load_doc_(lctx *c, ntk_sweep *s)
 {
     yaml_node_t *root = yaml_document_get_root_node(c->doc);
     if (!root || is_null_(root))
-        return ntk_error_set(NTK_ESPEC, "%s:1:1: the spec is empty (expected a mapping with at "
+        return ntk_error_set(NTK_ESPEC,
+                             "%s:1:1: the spec is empty (expected a mapping with at "
                              "least name and model)",
                              c->file);
-    static const char *const top[] = {"name",   "description", "seed",   "model", "grid",
-                                      "derived", "inputs",     "theory", "sim",   "output"};
+    static const char *const top[] = {"name",    "description", "seed",   "model", "grid",
+                                      "derived", "inputs",      "theory", "sim",   "output"};
     NTK_TRY(check_keys_(c, root, "", top, 10));
     NTK_TRY(parse_header_(c, root));
     yaml_node_t *model = find_(c, root, "model");
-    if (!model)
-        return ERRN(c, root, "model", "missing: the model section (arch, act, depth, ...)");
+    if (!model) return ERRN(c, root, "model", "missing: the model section (arch, act, depth, ...)");
     NTK_TRY(parse_model_(c, model));
     NTK_TRY(parse_inputs_(c, find_(c, root, "inputs")));
     NTK_TRY(parse_grid_(c, find_(c, root, "grid")));
@@ -1839,10 +1770,8 @@ static int load_doc_(lctx *c, ntk_sweep *s)
     if (!s->theory && !s->sim)
         return ERRN(c, root, NULL, "nothing to compute: both theory and sim are off");
     NTK_TRY(parse_output_(c, find_(c, root, "output")));
-    if (!c->have_sim_node)
-        c->sim_mark = mark_of_(root);
-    if (!c->inputs_mark.line)
-        c->inputs_mark = mark_of_(root);
+    if (!c->have_sim_node) c->sim_mark = mark_of_(root);
+    if (!c->inputs_mark.line) c->inputs_mark = mark_of_(root);
     NTK_TRY(build_grams_(c));
     NTK_TRY(validate_points_(c));
     return 0;
@@ -1857,11 +1786,11 @@ static int yaml_error_(lctx *c, yaml_parser_t *p)
         return ntk_error_set(NTK_ESPEC, "%s: invalid text at byte %zu: %s", c->file,
                              p->problem_offset, problem);
     if (p->context)
-        return ntk_error_set(NTK_ESPEC, "%s:%zu:%zu: YAML syntax error: %s (%s at line %zu, "
+        return ntk_error_set(NTK_ESPEC,
+                             "%s:%zu:%zu: YAML syntax error: %s (%s at line %zu, "
                              "column %zu)",
-                             c->file, p->problem_mark.line + 1, p->problem_mark.column + 1,
-                             problem, p->context, p->context_mark.line + 1,
-                             p->context_mark.column + 1);
+                             c->file, p->problem_mark.line + 1, p->problem_mark.column + 1, problem,
+                             p->context, p->context_mark.line + 1, p->context_mark.column + 1);
     return ntk_error_set(NTK_ESPEC, "%s:%zu:%zu: YAML syntax error: %s", c->file,
                          p->problem_mark.line + 1, p->problem_mark.column + 1, problem);
 }
@@ -1901,15 +1830,13 @@ static void base_defaults_(ntk_sweep *s)
 int ntk_spec_parse_string(const char *text, const char *filename, ntk_sweep **out)
 {
     *out = NULL;
-    if (!filename)
-        filename = "<string>";
+    if (!filename) filename = "<string>";
     size_t len = strlen(text);
     if ((long)len > SPEC_MAX_TEXT)
         return ntk_error_set(NTK_ESPEC, "%s: the spec is larger than %ld bytes", filename,
                              SPEC_MAX_TEXT);
     ntk_sweep *s = calloc(1, sizeof *s);
-    if (!s)
-        return ntk_error_set(NTK_ENOMEM, "out of memory");
+    if (!s) return ntk_error_set(NTK_ENOMEM, "out of memory");
     s->text = malloc(len + 1);
     s->filename = strdup(filename);
     s->description = strdup("");
@@ -1957,8 +1884,7 @@ int ntk_spec_parse_string(const char *text, const char *filename, ntk_sweep **ou
                     rc = ntk_error_set(NTK_ESPEC,
                                        "%s:%zu:%zu: a spec holds one YAML document; found a "
                                        "second one",
-                                       c->file, r2->start_mark.line + 1,
-                                       r2->start_mark.column + 1);
+                                       c->file, r2->start_mark.line + 1, r2->start_mark.column + 1);
                 yaml_document_delete(&doc2);
             }
         }
@@ -1978,8 +1904,7 @@ int ntk_spec_load(const char *path, ntk_sweep **out)
 {
     *out = NULL;
     FILE *f = fopen(path, "rb");
-    if (!f)
-        return ntk_error_set(NTK_EIO, "%s: cannot open: %s", path, strerror(errno));
+    if (!f) return ntk_error_set(NTK_EIO, "%s: cannot open: %s", path, strerror(errno));
     char *buf = NULL;
     size_t len = 0, cap = 0;
     for (;;) {

@@ -56,8 +56,7 @@ const spec_param *spec_param_table(int *n)
 const spec_param *spec_param_find(const char *name)
 {
     for (size_t i = 0; i < sizeof params_ / sizeof params_[0]; i++)
-        if (strcmp(params_[i].name, name) == 0)
-            return &params_[i];
+        if (strcmp(params_[i].name, name) == 0) return &params_[i];
     return NULL;
 }
 
@@ -83,8 +82,7 @@ int spec_category_count(int slot)
 
 const char *spec_category_name(int slot, int code)
 {
-    if (code < 0 || code >= spec_category_count(slot))
-        return "?";
+    if (code < 0 || code >= spec_category_count(slot)) return "?";
     switch (slot) {
     case SP_ARCH:
         return ntk_arch_name((ntk_arch_kind)code);
@@ -104,10 +102,8 @@ int spec_category_parse(int slot, const char *name)
 {
     int n = spec_category_count(slot);
     for (int c = 0; c < n; c++)
-        if (strcmp(name, spec_category_name(slot, c)) == 0)
-            return c;
-    if (slot == SP_ACT && strcmp(name, "linear") == 0)
-        return NTK_ACT_IDENTITY;
+        if (strcmp(name, spec_category_name(slot, c)) == 0) return c;
+    if (slot == SP_ACT && strcmp(name, "linear") == 0) return NTK_ACT_IDENTITY;
     return -1;
 }
 
@@ -125,8 +121,7 @@ uint64_t ntk_fnv1a64(uint64_t h, const void *data, size_t n)
 static int edit_distance_(const char *a, const char *b)
 {
     size_t na = strlen(a), nb = strlen(b);
-    if (na > 64 || nb > 64)
-        return 1000;
+    if (na > 64 || nb > 64) return 1000;
     int d[65][65];
     for (size_t i = 0; i <= na; i++)
         d[i][0] = (int)i;
@@ -136,11 +131,10 @@ static int edit_distance_(const char *a, const char *b)
         for (size_t j = 1; j <= nb; j++) {
             int cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
             int v = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < v)
-                v = d[i][j - 1] + 1;
-            if (d[i - 1][j - 1] + cost < v)
-                v = d[i - 1][j - 1] + cost;
-            if (i > 1 && j > 1 && tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 2]) &&
+            if (d[i][j - 1] + 1 < v) v = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + cost < v) v = d[i - 1][j - 1] + cost;
+            if (i > 1 && j > 1 &&
+                tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 2]) &&
                 tolower((unsigned char)a[i - 2]) == tolower((unsigned char)b[j - 1]) &&
                 d[i - 2][j - 2] + 1 < v)
                 v = d[i - 2][j - 2] + 1;
@@ -154,8 +148,7 @@ const char *ntk_spec_suggest(const char *word, const char *const *cand, int n)
     const char *best = NULL;
     int bestd = 1000;
     for (int i = 0; i < n; i++) {
-        if (!cand[i])
-            continue;
+        if (!cand[i]) continue;
         int dist = edit_distance_(word, cand[i]);
         if (dist < bestd) {
             bestd = dist;
@@ -165,7 +158,6 @@ const char *ntk_spec_suggest(const char *word, const char *const *cand, int n)
     /* Plausible misspelling: at most 2 edits, and fewer edits than about a third of the word. */
     size_t len = strlen(word);
     int limit = len <= 3 ? 1 : (len <= 6 ? 2 : 3);
-    if (!best || bestd > limit || strcmp(word, best) == 0)
-        return NULL;
+    if (!best || bestd > limit || strcmp(word, best) == 0) return NULL;
     return best;
 }

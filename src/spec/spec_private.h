@@ -134,11 +134,11 @@ typedef struct {
 typedef struct {
     char *name, *units, *description;
     long n;
-    int zip;             /* zipped axis (labels + members) */
-    char **labels;       /* zip labels */
+    int zip;       /* zipped axis (labels + members) */
+    char **labels; /* zip labels */
     spec_member *members;
     int n_members;
-    int input_axis;      /* varies angle, rho or q0 */
+    int input_axis; /* varies angle, rho or q0 */
     spec_mark mark;
 } spec_axis;
 
@@ -167,10 +167,10 @@ struct ntk_sweep {
     uint64_t seed;
 
     /* Base values: defaults overridden by fixed model values. */
-    int nslots;         /* SP_COUNT + number of free variables */
-    double *base;       /* nslots values */
-    char **slot_names;  /* names of free variables (index slot - SP_COUNT) */
-    int src[SP_COUNT];  /* 0 default, 1 fixed, 2 axis, 3 derived */
+    int nslots;        /* SP_COUNT + number of free variables */
+    double *base;      /* nslots values */
+    char **slot_names; /* names of free variables (index slot - SP_COUNT) */
+    int src[SP_COUNT]; /* 0 default, 1 fixed, 2 axis, 3 derived */
     int src_variance[SP_COUNT];
     double written[SP_COUNT]; /* fixed values as written (variances for sigma_*2) */
     unsigned trained;

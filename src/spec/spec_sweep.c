@@ -12,7 +12,6 @@
 
 #define VALS_MAX (SP_COUNT + 64)
 
-
 static const unsigned theory_dims_[] = {
 #define NTK_TQ_DIMS_(id, name, sym, units, desc, dims) dims,
     NTK_THEORY_QTY_MAP(NTK_TQ_DIMS_)
@@ -39,8 +38,7 @@ static void free_member_(spec_member *m, long n)
 
 void ntk_sweep_free(ntk_sweep *s)
 {
-    if (!s)
-        return;
+    if (!s) return;
     for (int a = 0; a < s->naxes; a++) {
         spec_axis *ax = &s->axes[a];
         long n = ax->n > 0 ? ax->n : 0;
@@ -120,8 +118,7 @@ void spec_point_label(const ntk_sweep *s, long idx, char *buf, size_t n)
     for (int a = s->naxes - 1; a >= 0; a--) {
         long i = rem % s->axes[a].n;
         rem /= s->axes[a].n;
-        if (a < 64)
-            ix[a] = i;
+        if (a < 64) ix[a] = i;
     }
     len += (size_t)snprintf(buf, n, "(");
     for (int a = 0; a < s->naxes && a < 64 && len < n; a++) {
@@ -137,8 +134,7 @@ void spec_point_label(const ntk_sweep *s, long idx, char *buf, size_t n)
             len += (size_t)snprintf(buf + len, n - len, "%s%s=%.10g", a ? ", " : "", m->name,
                                     m->values[ix[a]]);
     }
-    if (len < n)
-        snprintf(buf + len, n - len, ")");
+    if (len < n) snprintf(buf + len, n - len, ")");
 }
 
 static int is_quadrature_act_(ntk_act_kind k)
@@ -172,8 +168,7 @@ static void point_cost_(const ntk_sweep *s, ntk_point *pt)
     double t_act = quad ? 2e-5 : 2e-7;
     double nact = m->arch == NTK_ARCH_LITTWIN ? fmax(1.0, (double)m->m - 1.0) : 1.0;
     double theory = 1e-5 + L * pairs * (2.0 * nact * t_act + 1e-6);
-    if (m->arch == NTK_ARCH_DENSENET)
-        theory += L * L * pairs * 1e-8;
+    if (m->arch == NTK_ARCH_DENSENET) theory += L * L * pairs * 1e-8;
     pt->cost_theory = pt->theory ? theory : 0.0;
     double n = (double)pt->width, M = matrices_(m) + 2.0;
     const double t_rng = 4e-9, t_flop = 5e-10;
@@ -222,8 +217,7 @@ static void point_memory_(const ntk_sweep *s, ntk_point *pt)
     double sim = 0.0;
     if (pt->sim) {
         double act = 6.0 * 8.0 * L1 * n * k;
-        if (m->arch == NTK_ARCH_DENSENET)
-            act += 8.0 * L1 * n * k;
+        if (m->arch == NTK_ARCH_DENSENET) act += 8.0 * L1 * n * k;
         double dense = 2.0 * 8.0 * n * n + act;
         double cond = act + 8.0 * 8.0 * k * k;
         double eng = pt->engine == NTK_ENGINE_DENSE         ? dense
@@ -294,16 +288,17 @@ int spec_point_build(const ntk_sweep *s, long idx, ntk_point *pt)
         double v = spec_expr_eval(&d->expr, vals);
         const spec_param *p = NULL;
         for (int j = 0; j < np && !p; j++)
-            if (tab[j].slot == d->slot && tab[j].variance == d->variance)
-                p = &tab[j];
-        if (p->cons == SC_POSINT)
-            v = round(v);
+            if (tab[j].slot == d->slot && tab[j].variance == d->variance) p = &tab[j];
+        if (p->cons == SC_POSINT) v = round(v);
         if (!spec_check_value(p->cons, v)) {
             char label[512];
             spec_point_label(s, idx, label, sizeof label);
-            static const char *const what[] = {"a value",           "a non-negative number",
-                                               "a finite number",   "a positive integer",
-                                               "a number > 1/2",    "a positive number",
+            static const char *const what[] = {"a value",
+                                               "a non-negative number",
+                                               "a finite number",
+                                               "a positive integer",
+                                               "a number > 1/2",
+                                               "a positive number",
                                                "a number in [-1, 1]"};
             return ntk_error_set(NTK_ESPEC,
                                  "%s:%d:%d: key 'derived.%s': at grid point %ld %s the "
@@ -393,16 +388,14 @@ int ntk_sweep_point(const ntk_sweep *s, long idx, ntk_point *pt)
 uint64_t ntk_sweep_point_key(const ntk_sweep *s, long idx)
 {
     ntk_point pt;
-    if (ntk_sweep_point(s, idx, &pt) < 0)
-        return 0;
+    if (ntk_sweep_point(s, idx, &pt) < 0) return 0;
     return pt.key;
 }
 
 double ntk_sweep_point_cost(const ntk_sweep *s, long idx)
 {
     ntk_point pt;
-    if (ntk_sweep_point(s, idx, &pt) < 0)
-        return -1.0;
+    if (ntk_sweep_point(s, idx, &pt) < 0) return -1.0;
     return pt.cost_theory + pt.cost_sim;
 }
 
@@ -422,8 +415,7 @@ long ntk_sweep_point_index(const ntk_sweep *s, const long *ix)
 {
     long idx = 0;
     for (int a = 0; a < s->naxes; a++) {
-        if (ix[a] < 0 || ix[a] >= s->axes[a].n)
-            return -1;
+        if (ix[a] < 0 || ix[a] >= s->axes[a].n) return -1;
         idx = idx * s->axes[a].n + ix[a];
     }
     return idx;
@@ -448,8 +440,7 @@ uint64_t ntk_sweep_seed(const ntk_sweep *s)
 
 const char *ntk_sweep_text(const ntk_sweep *s, size_t *len)
 {
-    if (len)
-        *len = s->text_len;
+    if (len) *len = s->text_len;
     return s->text;
 }
 
@@ -540,16 +531,14 @@ int ntk_sweep_sim_enabled(const ntk_sweep *s)
 
 int ntk_sweep_nquantities(const ntk_sweep *s, ntk_part part)
 {
-    if (part == NTK_PART_THEORY)
-        return s->tq_all ? NTK_TQ_COUNT : s->ntq;
+    if (part == NTK_PART_THEORY) return s->tq_all ? NTK_TQ_COUNT : s->ntq;
     return s->sq_all ? 0 : s->nsq;
 }
 
 const char *ntk_sweep_quantity(const ntk_sweep *s, ntk_part part, int i)
 {
     if (part == NTK_PART_THEORY) {
-        if (s->tq_all)
-            return i >= 0 && i < NTK_TQ_COUNT ? theory_names_[i] : NULL;
+        if (s->tq_all) return i >= 0 && i < NTK_TQ_COUNT ? theory_names_[i] : NULL;
         return i >= 0 && i < s->ntq ? s->tq[i].name : NULL;
     }
     return !s->sq_all && i >= 0 && i < s->nsq ? s->sq[i].name : NULL;
@@ -560,16 +549,13 @@ int ntk_sweep_quantity_selected(const ntk_sweep *s, ntk_part part, const char *n
     int all = part == NTK_PART_THEORY ? s->tq_all : s->sq_all;
     const spec_qname *q = part == NTK_PART_THEORY ? s->tq : s->sq;
     int n = part == NTK_PART_THEORY ? s->ntq : s->nsq;
-    if (all)
-        return 1;
+    if (all) return 1;
     for (int i = 0; i < n; i++)
-        if (strcmp(q[i].name, name) == 0)
-            return 1;
+        if (strcmp(q[i].name, name) == 0) return 1;
     return 0;
 }
 
-int ntk_sweep_check_quantities(const ntk_sweep *s, ntk_part part, const ntk_qty_desc *table,
-                               int n)
+int ntk_sweep_check_quantities(const ntk_sweep *s, ntk_part part, const ntk_qty_desc *table, int n)
 {
     const spec_qname *q = part == NTK_PART_THEORY ? s->tq : s->sq;
     int nq = part == NTK_PART_THEORY ? s->ntq : s->nsq;
@@ -581,8 +567,7 @@ int ntk_sweep_check_quantities(const ntk_sweep *s, ntk_part part, const ntk_qty_
         int ok = 0;
         for (int j = 0; j < n && !ok; j++)
             ok = strcmp(q[i].name, table[j].name) == 0;
-        if (ok)
-            continue;
+        if (ok) continue;
         const char *sug = ntk_spec_suggest(q[i].name, cand, nc);
         const char *key = part == NTK_PART_THEORY ? "theory.quantities" : "sim.quantities";
         if (sug)
@@ -623,8 +608,7 @@ static void sb_printf_(sbuf *b, const char *fmt, ...) __attribute__((format(prin
 
 static void sb_printf_(sbuf *b, const char *fmt, ...)
 {
-    if (b->oom)
-        return;
+    if (b->oom) return;
     for (;;) {
         va_list ap;
         va_start(ap, fmt);
@@ -657,8 +641,7 @@ static void sb_num_(sbuf *b, const char *prefix, double v)
     char buf[40];
     for (int prec = 15; prec <= 17; prec++) {
         snprintf(buf, sizeof buf, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            break;
+        if (strtod(buf, NULL) == v) break;
     }
     sb_printf_(b, "%s%s", prefix, buf);
 }
@@ -705,27 +688,22 @@ char *ntk_sweep_effective_config(const ntk_sweep *s)
     sb_printf_(&b, "\nseed: %llu\nmodel:\n", (unsigned long long)s->seed);
     for (int i = 0; i < np; i++) {
         const spec_param *p = &tab[i];
-        if (p->slot == SP_ANGLE || p->slot == SP_RHO || p->slot == SP_Q0)
-            continue;
+        if (p->slot == SP_ANGLE || p->slot == SP_RHO || p->slot == SP_Q0) continue;
         int src = s->src[p->slot];
         /* One spelling per slot: the one the spec used (std by default). */
-        if (p->variance != s->src_variance[p->slot])
-            continue;
+        if (p->variance != s->src_variance[p->slot]) continue;
         if (src == 2 || src == 3) {
             sb_printf_(&b, "  # %s: %s\n", p->name, src_names_[src]);
             continue;
         }
-        if (p->slot == SP_WIDTH && s->base[SP_WIDTH] <= 0)
-            continue;
-        if (p->slot == SP_D && !s->d_given)
-            continue;
+        if (p->slot == SP_WIDTH && s->base[SP_WIDTH] <= 0) continue;
+        if (p->slot == SP_D && !s->d_given) continue;
         if (p->slot == SP_ALPHA_SCHEDULE && (int)s->base[p->slot] == NTK_ALPHA_LIST)
             continue; /* implied by alpha_list */
         double v = s->base[p->slot];
         if (p->cons == SC_CATEGORY)
             sb_printf_(&b, "  %s: %s", p->name, spec_category_name(p->slot, (int)v));
-        else
-        {
+        else {
             sb_printf_(&b, "  %s: ", p->name);
             sb_num_(&b, "", src == 1 ? s->written[p->slot] : v);
         }
@@ -827,8 +805,9 @@ char *ntk_sweep_effective_config(const ntk_sweep *s)
     }
     if (s->sim) {
         static const char *const eng[] = {"auto", "dense", "conditional"};
-        sb_printf_(&b, "sim:\n  enabled: true\n  samples: %ld\n  engine: %s\n  chunk: %ld\n"
-                       "  keep_samples: %ld\n  quantities: ",
+        sb_printf_(&b,
+                   "sim:\n  enabled: true\n  samples: %ld\n  engine: %s\n  chunk: %ld\n"
+                   "  keep_samples: %ld\n  quantities: ",
                    s->samples, eng[s->engine], s->chunk, s->keep_samples);
         if (s->sq_all)
             sb_printf_(&b, "all\n");
@@ -884,8 +863,7 @@ int ntk_sweep_describe(const ntk_sweep *s, FILE *f)
     sbuf b = {0};
     sb_printf_(&b, "sweep '%s'  (spec %s, hash %016llx)\n", s->name, s->filename,
                (unsigned long long)s->hash);
-    if (s->description && s->description[0])
-        sb_printf_(&b, "  %s\n", s->description);
+    if (s->description && s->description[0]) sb_printf_(&b, "  %s\n", s->description);
     sb_printf_(&b, "\naxes: %d (row-major, last axis fastest)\n", s->naxes);
     for (int a = 0; a < s->naxes; a++) {
         const spec_axis *ax = &s->axes[a];
@@ -921,24 +899,19 @@ int ntk_sweep_describe(const ntk_sweep *s, FILE *f)
     long tasks_t = 0, tasks_s = 0;
     for (long i = 0; i < s->npoints; i++) {
         ntk_point pt;
-        if (spec_point_build(s, i, &pt) < 0)
-            break;
+        if (spec_point_build(s, i, &pt) < 0) break;
         ct += pt.cost_theory;
         cs += pt.cost_sim;
-        if (pt.cost_theory + pt.cost_sim > cmax)
-            cmax = pt.cost_theory + pt.cost_sim;
+        if (pt.cost_theory + pt.cost_sim > cmax) cmax = pt.cost_theory + pt.cost_sim;
         tasks_t += pt.theory;
-        if (pt.sim)
-            tasks_s += (pt.samples + pt.chunk - 1) / pt.chunk;
+        if (pt.sim) tasks_s += (pt.samples + pt.chunk - 1) / pt.chunk;
     }
     char b1[32], b2[32], b3[32], b4[32];
     sb_printf_(&b, "\npoints: %ld   inputs per point: k = %d   max depth: %ld", s->npoints, s->k,
                s->max_depth);
-    if (s->max_width)
-        sb_printf_(&b, "   max width: %ld", s->max_width);
+    if (s->max_width) sb_printf_(&b, "   max width: %ld", s->max_width);
     sb_printf_(&b, "\ntasks: %ld theory + %ld simulation", tasks_t, tasks_s);
-    if (s->sim)
-        sb_printf_(&b, " (%ld samples per point, %ld per task)", s->samples, s->chunk);
+    if (s->sim) sb_printf_(&b, " (%ld samples per point, %ld per task)", s->samples, s->chunk);
     human_secs_(ct, b1, sizeof b1);
     human_secs_(cs, b2, sizeof b2);
     human_secs_(cmax, b3, sizeof b3);
@@ -948,8 +921,9 @@ int ntk_sweep_describe(const ntk_sweep *s, FILE *f)
     human_bytes_(s->out.max_bytes, b2, sizeof b2);
     human_bytes_(s->max_point_bytes, b3, sizeof b3);
     human_bytes_(s->out.max_point_bytes, b4, sizeof b4);
-    sb_printf_(&b, "estimated archive: %s uncompressed (limit %s); largest point memory %s "
-                   "(limit %s)\n",
+    sb_printf_(&b,
+               "estimated archive: %s uncompressed (limit %s); largest point memory %s "
+               "(limit %s)\n",
                b1, b2, b3, b4);
     sb_printf_(&b, "\neffective configuration:\n");
     char *eff = ntk_sweep_effective_config(s);

@@ -12,26 +12,23 @@ static ntk_sweep *load_(const char *text)
 {
     ntk_sweep *s = NULL;
     int rc = ntk_spec_parse_string(text, "t.yaml", &s);
-    if (rc < 0)
-        printf("unexpected error: %s\n", ntk_error_msg());
+    if (rc < 0) printf("unexpected error: %s\n", ntk_error_msg());
     CHECK(rc == 0 && s != NULL);
     return s;
 }
 
-static const char *grid_spec_ =
-    "name: grid-test\n"
-    "seed: 7\n"
-    "model: {arch: ff, sigma_b2: 0.05}\n"
-    "grid:\n"
-    "  sigma_w2: {linspace: [0.5, 3.0, 6]}\n"
-    "  depth: {range: [2, 10, 4]}\n"
-    "  act: [tanh, erf]\n";
+static const char *grid_spec_ = "name: grid-test\n"
+                                "seed: 7\n"
+                                "model: {arch: ff, sigma_b2: 0.05}\n"
+                                "grid:\n"
+                                "  sigma_w2: {linspace: [0.5, 3.0, 6]}\n"
+                                "  depth: {range: [2, 10, 4]}\n"
+                                "  act: [tanh, erf]\n";
 
 static void test_grid_(void)
 {
     ntk_sweep *s = load_(grid_spec_);
-    if (!s)
-        return;
+    if (!s) return;
     CHECK_INT(ntk_sweep_naxes(s), 3);
     CHECK_INT(ntk_sweep_npoints(s), 6 * 3 * 2);
     ntk_axis_info ax;
@@ -92,10 +89,10 @@ static void test_grid_(void)
 /* logspace uses base-10 exponents; integer parameters are rounded and repeats dropped. */
 static void test_logspace_(void)
 {
-    ntk_sweep *s = load_("name: log\nmodel: {act: relu}\n"
-                         "grid:\n  depth: {logspace: [0, 2, 9]}\n  sigma_b: {logspace: [-2, 0, 3]}\n");
-    if (!s)
-        return;
+    ntk_sweep *s =
+        load_("name: log\nmodel: {act: relu}\n"
+              "grid:\n  depth: {logspace: [0, 2, 9]}\n  sigma_b: {logspace: [-2, 0, 3]}\n");
+    if (!s) return;
     ntk_axis_info ax;
     ntk_sweep_axis(s, 0, &ax);
     /* 10^(0, .25, ..., 2) = 1, 1.78, 3.16, 5.62, 10, 17.8, 31.6, 56.2, 100 -> rounded */
@@ -110,8 +107,7 @@ static void test_logspace_(void)
     ntk_sweep_free(s);
     /* logspace [0, 1, 12] of depths: 1.00, 1.23, ... repeats after rounding -> fewer values. */
     s = load_("name: log2\nmodel: {act: relu}\ngrid:\n  depth: {logspace: [0, 1, 12]}\n");
-    if (!s)
-        return;
+    if (!s) return;
     ntk_sweep_axis(s, 0, &ax);
     /* 10^(i/11) = 1 1.23 1.52 1.87 2.31 2.85 3.51 4.33 5.34 6.58 8.11 10 -> 1 2 3 4 5 7 8 10 */
     static const double want2[] = {1, 2, 3, 4, 5, 7, 8, 10};
@@ -129,8 +125,7 @@ static void test_derived_(void)
                          "grid:\n  gamma: [0.5, 1]\n  depth: [1, 4, 100]\n"
                          "derived:\n  alpha: \"depth^-gamma\"\n"
                          "  width: 10 * depth\n");
-    if (!s)
-        return;
+    if (!s) return;
     ntk_point pt;
     CHECK(ntk_sweep_point(s, 1, &pt) == 0); /* gamma 0.5, depth 4 */
     CHECK_REL(pt.model.alpha.value, 0.5, 1e-15);
@@ -148,8 +143,7 @@ static void test_derived_(void)
               "  depth: [5]\n"
               "derived:\n  sigma_a: ratio * sigma_v\n  sigma_v: 0.8 * sqrt(1 + ratio^2)\n"
               "  gamma: sigma_w2 + sigma_b2\n");
-    if (!s)
-        return;
+    if (!s) return;
     CHECK(ntk_sweep_point(s, 2, &pt) == 0);
     CHECK_REL(pt.model.sigma_v, 0.8 * sqrt(5.0), 1e-15);
     CHECK_REL(pt.model.sigma_a, 2.0 * 0.8 * sqrt(5.0), 1e-15);
@@ -162,8 +156,7 @@ static void test_derived_(void)
     /* The edge of chaos as a derived weight scale: Hayou et al. (seed-001 Sec. 5.1 table). */
     s = load_("name: eoc\nmodel: {act: tanh, depth: 3}\n"
               "grid:\n  sigma_b: [0, 0.2, 1.0]\nderived:\n  sigma_w: eoc(sigma_b)\n");
-    if (!s)
-        return;
+    if (!s) return;
     CHECK(ntk_sweep_point(s, 0, &pt) == 0);
     CHECK_REL(pt.model.sigma_w, 1.0, 1e-12);
     CHECK(ntk_sweep_point(s, 1, &pt) == 0);
@@ -207,8 +200,7 @@ static void test_zip_(void)
                          "      sigma_b: [0, 0.2, 1]\n"
                          "      sigma_w: [1.4142135623730951, 1.298, 0.1]\n"
                          "  depth: [3, 30]\n");
-    if (!s)
-        return;
+    if (!s) return;
     CHECK_INT(ntk_sweep_npoints(s), 6);
     ntk_axis_info ax;
     CHECK(ntk_sweep_axis(s, 0, &ax) == 0);
@@ -228,13 +220,13 @@ static void test_zip_(void)
     ntk_sweep_free(s);
 }
 
-/* Input geometries give the documented Gram matrices K0_ij = sqrt(q_i q_j) cos(theta_i - theta_j). */
+/* Input geometries give the documented Gram matrices K0_ij = sqrt(q_i q_j) cos(theta_i - theta_j).
+ */
 static void test_inputs_(void)
 {
     ntk_sweep *s = load_("name: in1\nmodel: {depth: 2}\n"
                          "inputs: {angles: [0.5, pi/2], norms: [1, 2, 3]}\n");
-    if (!s)
-        return;
+    if (!s) return;
     ntk_point pt;
     CHECK(ntk_sweep_point(s, 0, &pt) == 0);
     CHECK_INT(pt.k, 3);
@@ -245,8 +237,7 @@ static void test_inputs_(void)
     ntk_sweep_free(s);
 
     s = load_("name: in2\nmodel: {depth: 2}\ninputs: {circle: 8}\n");
-    if (!s)
-        return;
+    if (!s) return;
     CHECK(ntk_sweep_point(s, 0, &pt) == 0);
     CHECK_INT(pt.k, 8);
     CHECK_REL(pt.gram[0 * 8 + 2], 0.0 + 1.0, 0.0 + 1.0); /* |cos(pi/2)| <= 1e-16 */
@@ -259,8 +250,7 @@ static void test_inputs_(void)
     /* Angle and q0 as grid axes: one Gram matrix per combination. */
     s = load_("name: in3\nmodel: {depth: 2}\n"
               "grid:\n  q0: [1, 4]\n  angle: {linspace: [0, pi, 5]}\n");
-    if (!s)
-        return;
+    if (!s) return;
     CHECK(ntk_sweep_point(s, 5 + 2, &pt) == 0); /* q0 = 4, angle = pi/2 */
     CHECK_REL(pt.gram[0], 4.0, 1e-15);
     CHECK_ABS(pt.gram[1], 0.0, 1e-14);
@@ -270,8 +260,7 @@ static void test_inputs_(void)
 
     s = load_("name: in4\nmodel: {depth: 2, d: 5}\n"
               "inputs:\n  gram:\n    - [2, 1, 0]\n    - [1, 2, 1]\n    - [0, 1, 2]\n");
-    if (!s)
-        return;
+    if (!s) return;
     CHECK(ntk_sweep_point(s, 0, &pt) == 0);
     CHECK_INT(pt.k, 3);
     CHECK_REL(pt.gram[1 * 3 + 2], 1.0, 0);
@@ -281,8 +270,7 @@ static void test_inputs_(void)
     /* rrn/frn read the input as the stream: d follows the width. */
     s = load_("name: in5\nmodel: {arch: frn, act: tanh, depth: 3, width: 50}\n"
               "sim: {samples: 10}\n");
-    if (!s)
-        return;
+    if (!s) return;
     CHECK(ntk_sweep_point(s, 0, &pt) == 0);
     CHECK_INT(pt.model.d, 50);
     CHECK_INT(pt.width, 50);
@@ -297,8 +285,7 @@ static void test_keys_(void)
                          "grid:\n  sigma_w: [1.0, 1.5]\n  depth: [2, 4]\n");
     ntk_sweep *b = load_("name: k\nmodel: {act: tanh}\n"
                          "grid:\n  sigma_w: [0.5, 1.0, 1.25, 1.5]\n  depth: [1, 2, 3, 4]\n");
-    if (!a || !b)
-        return;
+    if (!a || !b) return;
     /* a(i, j) = b(map_i, map_j) with sigma_w 1.0 -> 1, 1.5 -> 3; depth 2 -> 1, 4 -> 3. */
     long ia[2], ib[2];
     static const long mi[] = {1, 3}, mj[] = {1, 3};
@@ -348,8 +335,7 @@ static void test_hash_(void)
     CHECK(ntk_fnv1a64(NTK_FNV1A64_INIT, "a", 1) == 0xaf63dc4c8601ec8cULL);
     CHECK(ntk_fnv1a64(NTK_FNV1A64_INIT, "foobar", 6) == 0x85944171f73967e8ULL);
     ntk_sweep *a = load_(grid_spec_), *b = load_(grid_spec_);
-    if (!a || !b)
-        return;
+    if (!a || !b) return;
     size_t len;
     const char *t = ntk_sweep_text(a, &len);
     CHECK(len == strlen(grid_spec_) && strcmp(t, grid_spec_) == 0);
@@ -385,8 +371,7 @@ static void test_effective_(void)
         "  depth: [2, 3]\ninputs: {circle: 5}\ntheory: {quantities: [q, ntk]}\n"};
     for (int t = 0; t < 3; t++) {
         ntk_sweep *a = load_(texts[t]);
-        if (!a)
-            continue;
+        if (!a) continue;
         char *eff = ntk_sweep_effective_config(a);
         CHECK(eff != NULL);
         ntk_sweep *b = load_(eff);
@@ -422,8 +407,7 @@ static void test_options_(void)
                          "theory: false\n"
                          "output: {path: out/x.h5, layers: final, compression: 9, checksum: off, "
                          "max_bytes: 1GiB}\n");
-    if (!s)
-        return;
+    if (!s) return;
     const ntk_output_opts *o = ntk_sweep_output(s);
     CHECK(strcmp(o->path, "out/x.h5") == 0);
     CHECK(o->layers == NTK_LAYERS_FINAL && o->compression == 9 && o->checksum == 0);
@@ -469,11 +453,19 @@ static void test_expressions_(void)
     static const struct {
         const char *expr;
         double want;
-    } cases[] = {{"2 + 3 * 4", 14},       {"2^3^2", 512},        {"-2^2", -4},
-                 {"2^-1", 0.5},           {"(1 + 2) * 3", 9},    {"10 / 4 / 5", 0.5},
-                 {"sqrt(16) + exp(0)", 5}, {"log(e)", 1},         {"min(3, max(1, 2))", 2},
+    } cases[] = {{"2 + 3 * 4", 14},
+                 {"2^3^2", 512},
+                 {"-2^2", -4},
+                 {"2^-1", 0.5},
+                 {"(1 + 2) * 3", 9},
+                 {"10 / 4 / 5", 0.5},
+                 {"sqrt(16) + exp(0)", 5},
+                 {"log(e)", 1},
+                 {"min(3, max(1, 2))", 2},
                  {"abs(-1.5) + floor(2.7) + ceil(0.2) + round(2.5)", 7.5},
-                 {"depth^-gamma", 0.25},  {"sigma_w2", 2.25},    {"1e-1 * 20", 2}};
+                 {"depth^-gamma", 0.25},
+                 {"sigma_w2", 2.25},
+                 {"1e-1 * 20", 2}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char text[512];
         snprintf(text, sizeof text,
@@ -481,8 +473,7 @@ static void test_expressions_(void)
                  "derived: {act_mult: \"%s\"}\n",
                  cases[i].expr);
         ntk_sweep *s = load_(text);
-        if (!s)
-            continue;
+        if (!s) continue;
         ntk_point pt;
         ntk_sweep_point(s, 0, &pt);
         if (!check_rel_(pt.model.act_mult, cases[i].want, 1e-15, __FILE__, __LINE__, cases[i].expr))

@@ -28,10 +28,8 @@ static void expect_(int line, const char *text, int code, ...)
     va_end(ap);
     char what[256];
     snprintf(what, sizeof what, "spec error case at line %d (rc %d, want %d)", line, rc, code);
-    if (!check_report_(ok, __FILE__, line, what))
-        printf("  message: %s\n", msg);
-    if (s && s != (ntk_sweep *)1)
-        ntk_sweep_free(s);
+    if (!check_report_(ok, __FILE__, line, what)) printf("  message: %s\n", msg);
+    if (s && s != (ntk_sweep *)1) ntk_sweep_free(s);
 }
 
 #define EXPECT(text, ...) expect_(__LINE__, text, NTK_ESPEC, __VA_ARGS__, (const char *)NULL)
@@ -52,8 +50,7 @@ static void test_values_(void)
            "key 'model.relu_alpha'", "> 1/2", "got '0.5'");
     EXPECT("name: x\nmodel: {depth: 3, sigma_w: .inf}\n", "key 'model.sigma_w'", "'.inf'");
     EXPECT("name: x\nmodel: {depth: 3, sigma_w: nan}\n", "key 'model.sigma_w'", "'nan'");
-    EXPECT("name: x\nmodel: {depth: 3, sigma_w: [1, 2]}\n", "key 'model.sigma_w'",
-           "got a list");
+    EXPECT("name: x\nmodel: {depth: 3, sigma_w: [1, 2]}\n", "key 'model.sigma_w'", "got a list");
     EXPECT("name: x\nmodel: {depth: 3, sigma_w: depth/2}\n", "key 'model.sigma_w'",
            "got 'depth/2'");
     EXPECT("name: x\nmodel:\n  depth: 3\n  act: tahn\n",
@@ -73,15 +70,13 @@ static void test_keys_(void)
            "bad.yaml:4:3: key 'model.sigma_ww': unknown key (did you mean 'sigma_w'?)");
     EXPECT("name: x\nmodel: {depth: 3}\nsim: {sampels: 10}\n",
            "key 'sim.sampels': unknown key (did you mean 'samples'?)");
-    EXPECT("name: x\nmodel: {depth: 3}\noutput: {compresion: 3}\n",
-           "did you mean 'compression'?");
+    EXPECT("name: x\nmodel: {depth: 3}\noutput: {compresion: 3}\n", "did you mean 'compression'?");
     EXPECT("name: x\nmodel: {depth: 3}\nfoo: 1\n", "key 'foo': unknown key (expected one of:");
     EXPECT("name: x\nmodel:\n  depth: 3\n  depth: 4\n",
            "4:3: key 'model.depth': duplicate key (first given at line 3, column 3)");
     EXPECT("name: x\nmodel: {depth: 3}\ngrid:\n  sigma_ww: [1, 2]\n",
            "4:3: key 'grid.sigma_ww': unknown parameter 'sigma_ww' (did you mean 'sigma_w'?)");
-    EXPECT("name: x\nmodel: {depth: 3}\ngrid:\n  wdith: [10, 20]\n",
-           "did you mean 'width'?");
+    EXPECT("name: x\nmodel: {depth: 3}\ngrid:\n  wdith: [10, 20]\n", "did you mean 'width'?");
     EXPECT("model: {depth: 3}\n", "key 'name': missing");
     EXPECT("name: x\n", "key 'model': missing");
     EXPECT("name: x\nmodel: {act: tanh}\n", "key 'model.depth': missing");
@@ -149,8 +144,7 @@ static void test_conflicts_(void)
     EXPECT("name: x\nmodel: {depth: 2, d: 2, width: 10}\n"
            "inputs:\n  gram: [[1, 0, 0], [0, 1, 0], [0, 0, 1]]\nsim: {samples: 2}\n",
            "input dimension d = 2 is smaller than the rank 3");
-    EXPECT("name: x\nmodel: {depth: 2, alpha_schedule: list}\n",
-           "'list' needs model.alpha_list");
+    EXPECT("name: x\nmodel: {depth: 2, alpha_schedule: list}\n", "'list' needs model.alpha_list");
     EXPECT("name: x\nmodel: {depth: 2, alpha_schedule: power, alpha_list: [1]}\n",
            "key 'model.alpha_list'", "alpha_schedule is 'power'");
 }
@@ -158,12 +152,11 @@ static void test_conflicts_(void)
 static void test_points_(void)
 {
     /* Impossible models are refused, naming the grid point. */
-    EXPECT("name: x\nmodel: {arch: rrn, act: relu, depth: 3}\n", "bad.yaml:2:8: key 'model':",
-           "rrn needs an odd activation");
+    EXPECT("name: x\nmodel: {arch: rrn, act: relu, depth: 3}\n",
+           "bad.yaml:2:8: key 'model':", "rrn needs an odd activation");
     EXPECT("name: x\nmodel: {arch: rrn, depth: 3}\ngrid:\n  sigma_w: [1, 2]\n"
            "  act: [tanh, erf, relu]\n",
-           "bad.yaml:4:3: grid point 2 of 6 (sigma_w=1, act=relu):",
-           "rrn needs an odd activation");
+           "bad.yaml:4:3: grid point 2 of 6 (sigma_w=1, act=relu):", "rrn needs an odd activation");
     EXPECT("name: x\nmodel: {}\ngrid:\n  arch: [ff, frn, rrn]\n"
            "  depth: {range: [1, 40, 1]}\n  sigma_w: [1, 2]\n"
            "  act: [tanh, relu]\n",
@@ -171,9 +164,10 @@ static void test_points_(void)
     EXPECT("name: x\nmodel: {arch: resnet, alpha_list: [1, 1]}\ngrid:\n  depth: [1, 2, 5]\n",
            "grid point 2 of 3 (depth=5)", "alpha list has 2 entries but depth needs 5");
     /* Derived values out of range at one point. */
-    EXPECT("name: x\nmodel: {act: tanh}\ngrid:\n  depth: [1, 2, 3]\nderived:\n  sigma_b: 2 - depth\n",
-           "bad.yaml:6:12: key 'derived.sigma_b': at grid point 2 (depth=3) the expression '2 - "
-           "depth' gives -1; expected a non-negative number");
+    EXPECT(
+        "name: x\nmodel: {act: tanh}\ngrid:\n  depth: [1, 2, 3]\nderived:\n  sigma_b: 2 - depth\n",
+        "bad.yaml:6:12: key 'derived.sigma_b': at grid point 2 (depth=3) the expression '2 - "
+        "depth' gives -1; expected a non-negative number");
     EXPECT("name: x\nmodel: {act: tanh}\ngrid:\n  depth: [1, 2]\nderived:\n  width: depth - 2\n",
            "key 'derived.width'", "gives -1; expected a positive integer");
     EXPECT("name: x\nmodel: {act: gelu, depth: 2}\nderived:\n  sigma_w: eoc(0.1)\n",
@@ -247,8 +241,7 @@ static void test_check_quantities_(void)
     const char *text = "name: x\nmodel: {act: tanh, depth: 2, width: 4}\n"
                        "sim:\n  samples: 3\n  quantities: [ntk, grad_nrom]\n";
     CHECK(ntk_spec_parse_string(text, "q.yaml", &s) == 0);
-    if (!s)
-        return;
+    if (!s) return;
     static const ntk_qty_desc table[] = {{"ntk", "", "", "", 0}, {"grad_norm", "", "", "", 0}};
     CHECK(ntk_sweep_check_quantities(s, NTK_PART_SIM, table, 1) == NTK_ESPEC);
     CHECK(strstr(ntk_error_msg(), "q.yaml:5:21: key 'sim.quantities': unknown quantity "

@@ -83,8 +83,7 @@ static void try_(const char *text)
     const char *msg = ntk_error_msg();
     if (s != NULL || rc != NTK_ESPEC || strncmp(msg, "fz.yaml", 7) != 0) {
         nbad_++;
-        if (nbad_ < 5)
-            printf("bad failure (rc %d): %s\n--- input:\n%s\n---\n", rc, msg, text);
+        if (nbad_ < 5) printf("bad failure (rc %d): %s\n--- input:\n%s\n---\n", rc, msg, text);
     }
 }
 
@@ -99,7 +98,8 @@ static void fuzz_text_(const char *seed, int nmut)
         try_(buf);
     }
     /* Random corruptions: replaced, deleted, duplicated and inserted bytes. */
-    static const char alphabet[] = ":-[]{},&*!|>'\"#%@`? \n\t\\0123456789.eE+-^()abcdepthsigmaw_\x80\xff\xc3";
+    static const char alphabet[] =
+        ":-[]{},&*!|>'\"#%@`? \n\t\\0123456789.eE+-^()abcdepthsigmaw_\x80\xff\xc3";
     for (int m = 0; m < nmut; m++) {
         memcpy(buf, seed, len + 1);
         size_t cur = len;
@@ -117,8 +117,7 @@ static void fuzz_text_(const char *seed, int nmut)
                 break;
             case 2: {
                 size_t span = 1 + next_() % 16;
-                if (pos + span > cur)
-                    span = cur - pos;
+                if (pos + span > cur) span = cur - pos;
                 if (cur + span < 2 * len + 32) {
                     memmove(buf + pos + span, buf + pos, cur - pos + 1);
                     cur += span;
@@ -142,8 +141,7 @@ static void fuzz_text_(const char *seed, int nmut)
 static char *slurp_(const char *path)
 {
     FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
+    if (!f) return NULL;
     fseek(f, 0, SEEK_END);
     long n = ftell(f);
     fseek(f, 0, SEEK_SET);
@@ -173,8 +171,7 @@ int main(int argc, char **argv)
         struct dirent *e;
         while (d && (e = readdir(d))) {
             size_t n = strlen(e->d_name);
-            if (n < 6 || strcmp(e->d_name + n - 5, ".yaml") != 0)
-                continue;
+            if (n < 6 || strcmp(e->d_name + n - 5, ".yaml") != 0) continue;
             char path[4096];
             snprintf(path, sizeof path, "%s/%s", argv[1], e->d_name);
             char *text = slurp_(path);
@@ -184,8 +181,7 @@ int main(int argc, char **argv)
                 free(text);
             }
         }
-        if (d)
-            closedir(d);
+        if (d) closedir(d);
     }
     /* Pure garbage. */
     char junk[257];
