@@ -8,3 +8,5 @@ ntk_add_test_exe(test_theory_seed002 ${CMAKE_CURRENT_LIST_DIR}/test_theory_seed0
 add_test(NAME theory.seed002 COMMAND test_theory_seed002)
 ntk_add_test_exe(test_theory_seed003 ${CMAKE_CURRENT_LIST_DIR}/test_theory_seed003.c)
 add_test(NAME theory.seed003 COMMAND test_theory_seed003)
+ntk_add_test_exe(test_theory_seed004 ${CMAKE_CURRENT_LIST_DIR}/test_theory_seed004.c)
+add_test(NAME theory.seed004 COMMAND test_theory_seed004)
