@@ -27,6 +27,11 @@ typedef struct {
 
 /* Pair expectations for covariance [[q1, q12], [q12, q2]], q1, q2 >= 0. */
 ntk_gauss_val ntk_gauss_pair(const ntk_act *act, double mult, double q1, double q2, double q12);
+/* The same with the correlation given by its angle theta = arccos(c) in [0, pi] (q12 =
+ * cos(theta) sqrt(q1 q2)): callers that track 1 - c or theta directly keep full relative precision
+ * near c = 1 (relu, alpha_relu, tanh, erf use theta and sin^2 theta without cancellation). */
+ntk_gauss_val ntk_gauss_pair_angle(const ntk_act *act, double mult, double q1, double q2,
+                                   double theta);
 /* Diagonal expectations for variance q >= 0. */
 ntk_gauss_val ntk_gauss_diag(const ntk_act *act, double mult, double q);
 

@@ -2,14 +2,15 @@
 #include "ntksweep/gauss.h"
 
 #include <math.h>
+#include <gsl/gsl_integration.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <string.h>
 
 /* ------------------------------------------------------------------ Gauss-Legendre tables */
 
-#define GL_N 32
-static double gl_x[GL_N], gl_w[GL_N]; /* nodes/weights on [-1, 1] */
+#define GL_N 16
+static double gl_x[GL_N], gl_w[GL_N]; /* Gauss-Legendre nodes/weights on [-1, 1] */
 
 /* Newton iteration on the Legendre recurrence; nodes accurate to ~1 ulp. */
 static void gl_build(int n, double *x, double *w)
@@ -33,6 +34,12 @@ static void gl_build(int n, double *x, double *w)
         w[i] = w[n - 1 - i] = 2.0 / ((1.0 - z * z) * pp * pp);
     }
 }
+
+/* Geometry of a pair: variances, a = sqrt(q), correlation c in [-1, 1], s2 = 1 - c^2 and the
+ * angle tau = arccos c, all computed without cancellation near c = +-1 (see pair_geo_cov). */
+typedef struct {
+    double q1, q2, a1, a2, g, c, s2, tau;
+} pair_geo;
 
 /* ================================================================== tanh
  *
@@ -367,33 +374,42 @@ static void tanh_pair_trap(double a1, double a2, double tau, double *T, double *
  *   E[tanh(mu + sigma Z)]   = erf(x/sqrt2) - sqrt(2pi)/(2 sigma) e^(-x^2/2)
  *                              * sum_{n>=1} (-1)^n beta_n sigma^(1-2n) He_(2n-1)(x),
  *   E[sech^2(mu + sigma Z)] = 2/(sqrt(2pi) sigma) e^(-x^2/2) sum_n (-1)^n alpha_n sigma^-2n
- * He_2n(x). Takes x = mu/sigma; sigma = +inf gives the sign limit (erf, 0). */
-static void tanh_cond_series(double x, double sigma, double *G, double *H)
+ * He_2n(x), E[sech^2 tanh(...)]     = -(1/2) d/dmu E[sech^2] = e^(-x^2/2)/(sqrt(2pi) sigma^2)
+ *                              * sum_n (-1)^n alpha_n sigma^-2n He_(2n+1)(x).
+ * Takes x = mu/sigma; sigma = +inf gives the sign limit (erf, 0, 0). K may be NULL. */
+static void tanh_cond_series(double x, double sigma, double *G, double *H, double *K)
 {
     double er = erf(x * M_SQRT1_2);
     if (isinf(sigma) || x * x > 1400.0) {
         *G = er;
         *H = 0.0;
+        if (K) *K = 0.0;
         return;
     }
     double e = exp(-0.5 * x * x), is2 = 1.0 / (sigma * sigma);
-    /* He_k by recurrence; accumulate odd k into sr, even k into sh */
-    double hm = 1.0, h = x, pw = 1.0, sr = 0.0, sh = ser_alpha[0];
+    /* He_k by recurrence; odd k of order 2n-1 into sr, even into sh, odd 2n+1 into sk */
+    double hm = 1.0, h = x, pw = 1.0, sr = 0.0, sh = ser_alpha[0], sk = x;
     for (int n = 1; n < NSER; n++) {
         /* h = He_(2n-1), hm = He_(2n-2) */
+        double sg = n & 1 ? -1.0 : 1.0;
         pw *= is2; /* sigma^-2n */
-        double tr = (n & 1 ? -1.0 : 1.0) * ser_alpha[n] * pw * sigma * h;
+        double tr = sg * ser_alpha[n] * pw * sigma * h;
         double hn = x * h - (2.0 * n - 1.0) * hm; /* He_2n */
-        double th = (n & 1 ? -1.0 : 1.0) * ser_alpha[n] * pw * hn;
-        sr += tr;
-        sh += th;
-        if (fabs(tr) <= 1e-17 * fabs(sr) && fabs(th) <= 1e-17 * fabs(sh)) break;
+        double th = sg * ser_alpha[n] * pw * hn;
         hm = hn;
         h = x * hn - 2.0 * n * h; /* He_(2n+1) */
+        double tk = sg * ser_alpha[n] * pw * h;
+        sr += tr;
+        sh += th;
+        sk += tk;
+        if (fabs(tr) <= 1e-17 * fabs(sr) && fabs(th) <= 1e-17 * fabs(sh) &&
+            fabs(tk) <= 1e-17 * fabs(sk))
+            break;
     }
     double sq = sqrt(2.0 * M_PI);
     *G = er - sq / (2.0 * sigma) * e * sr * M_2_PI;
     *H = 2.0 / (sq * sigma) * e * sh;
+    if (K) *K = e * sk / (sq * sigma * sigma);
 }
 
 static double cond_step(double a2, double c, double s2);
@@ -416,7 +432,7 @@ static void tanh_pair_cond(double q1, double q2, double c, double s2, double *T,
             G = i ? 1.0 : 0.0;
             H = 0.0;
         } else
-            tanh_cond_series(k * z, sig, &G, &H);
+            tanh_cond_series(k * z, sig, &G, &H, NULL);
         ts += w * t * G; /* even integrand: t and G odd in z */
         ds += w * s * H;
     }
@@ -486,27 +502,19 @@ static double trap_cost(double a1, double a2, double tau)
     return (xs / hs + 1.0) * (0.5 * cols + 20.0);
 }
 
-/* E[tanh u tanh v], E[sech^2 u sech^2 v] for covariance [[q1, q12], [q12, q2]], q >= 0 (not
- * NaN). Infinite variances: c = q12/sqrt(q1 q2) with inf/inf read as sign(q12). */
-static void tanh_pair(double q1, double q2, double q12, double *T, double *Td)
+/* E[tanh u tanh v], E[sech^2 u sech^2 v] for the pair geometry p (q >= 0, not NaN). */
+static void tanh_pair(const pair_geo *p, double *T, double *Td)
 {
-    double V, Vd, S2;
+    double V, Vd, S2, q1 = p->q1, q2 = p->q2;
     if (q1 == 0.0 || q2 == 0.0) { /* tanh(0) = 0, sech^2(0) = 1 */
         tanh_diag(q1 == 0.0 ? q2 : q1, &V, &Vd, &S2);
         *T = 0.0;
         *Td = S2;
         return;
     }
-    double sgn = q12 < 0 ? -1.0 : 1.0;
-    q12 = fabs(q12);
-    double a1 = sqrt(q1), a2 = sqrt(q2), g = a1 * a2, c, s2;
-    if (isinf(g)) {
-        c = isinf(q12) ? 1.0 : q12 / g;
-        s2 = 1.0 - c * c;
-    } else {
-        c = q12 >= g ? 1.0 : q12 / g;
-        s2 = q12 >= g ? 0.0 : (1.0 - c) * (1.0 + c);
-    }
+    /* odd activation: T(-c) = -T(c), Tdot(-c) = Tdot(c) */
+    double sgn = p->c < 0 ? -1.0 : 1.0, c = fabs(p->c), s2 = p->s2;
+    double tau = p->c < 0 ? M_PI - p->tau : p->tau;
     if (isinf(q1) && isinf(q2)) {
         *T = sgn * M_2_PI * asin(c);
         *Td = 0.0;
@@ -526,12 +534,11 @@ static void tanh_pair(double q1, double q2, double q12, double *T, double *Td)
         return;
     }
     double qmin = fmin(q1, q2), qmax = fmax(q1, q2);
-    double tau = atan2(sqrt(s2), c);
     if (qmin * s2 >= TANH_QSER)
         tanh_pair_series(q1, q2, c, s2, T, Td);
     else if (sqrt(qmax) * sin(0.5 * tau) <= TANH_SDMAX &&
-             (qmax * s2 < TANH_QSER || trap_cost(a1, a2, tau) < cond_cost(qmin, c, s2)))
-        tanh_pair_trap(a1, a2, tau, T, Td);
+             (qmax * s2 < TANH_QSER || trap_cost(p->a1, p->a2, tau) < cond_cost(qmin, c, s2)))
+        tanh_pair_trap(p->a1, p->a2, tau, T, Td);
     else
         tanh_pair_cond(qmax, qmin, c, s2, T, Td);
     *T *= sgn;
@@ -539,41 +546,77 @@ static void tanh_pair(double q1, double q2, double q12, double *T, double *Td)
 
 /* ------------------------------------------------------------------ helpers */
 
-/* Angle theta = arccos(c) of the pair, computed stably near c = +-1 from the covariance. */
-static double pair_angle(double q1, double q2, double q12)
-{
-    double g = sqrt(q1 * q2);
-    double s2 = (g - q12) * (g + q12);
-    return atan2(sqrt(s2 > 0 ? s2 : 0.0), q12);
-}
-
 double ntk_gauss_c_alpha(double alpha)
 {
     return exp2(alpha - 1.0) * tgamma(alpha + 0.5) / sqrt(M_PI);
 }
 
-/* J_beta(theta) by the bounded angular form (Lspan = pi - theta)
- *   J = Gamma(beta+1)/(sqrt(pi) Gamma(beta+1/2)) int_0^Lspan (sin t sin(Lspan - t))^beta dt,
- * Gauss-Legendre after t = Lspan (1 - cos(pi v))/2. */
-static double J_theta(double beta, double theta)
+/* Gauss-Jacobi rule on [0, 1] for the weight x^beta (GSL, Golub-Welsch), cached per thread for
+ * the last two exponents (a sweep point uses alpha and alpha - 1). n = 0 if the allocation failed.
+ */
+#define GJ_N 20
+typedef struct {
+    double beta;
+    int n;
+    double x[GJ_N], w[GJ_N];
+} gj_rule;
+static _Thread_local gj_rule gj_cache[2];
+static _Thread_local int gj_next;
+static _Thread_local int gj_valid[2];
+
+static const gj_rule *gj_get(double beta)
+{
+    for (int k = 0; k < 2; k++)
+        if (gj_valid[k] && gj_cache[k].beta == beta) return &gj_cache[k];
+    gj_rule *r = &gj_cache[gj_next];
+    gj_next ^= 1;
+    r->beta = beta;
+    r->n = 0;
+    gj_valid[r - gj_cache] = 1;
+    gsl_integration_fixed_workspace *w =
+        gsl_integration_fixed_alloc(gsl_integration_fixed_jacobi, GJ_N, 0.0, 1.0, 0.0, beta);
+    if (w) {
+        memcpy(r->x, gsl_integration_fixed_nodes(w), sizeof r->x);
+        memcpy(r->w, gsl_integration_fixed_weights(w), sizeof r->w);
+        r->n = GJ_N;
+        gsl_integration_fixed_free(w);
+    }
+    return r;
+}
+
+/* J_beta at angle tau = arccos c in [0, pi], beta > -1/2 ([seed-004 2.6.1], bounded angular form
+ * folded at its symmetry point): with L = pi - tau,
+ *   J = Gamma(beta+1)/(sqrt(pi) Gamma(beta+1/2)) * 2 int_0^(L/2) (sin t sin(t + tau))^beta dt.
+ * The integrand behaves like t^beta (t + tau)^beta near 0: the first panel [0, min(tau, L/2)] uses
+ * Gauss-Jacobi for t^beta, then geometrically growing panels [2^k tau, 2^(k+1) tau] use 16-point
+ * Gauss-Legendre (nearest singularity at relative distance >= 1: ~1e-19 per panel). Valid for
+ * beta in (-1/2, 0) too (the singular J_(alpha-1) of Tdot). Relative error ~1e-15. */
+static double J_theta(double beta, double tau)
 {
     pthread_once(&tab_once, tab_init);
-    if (theta <= 0.0) return 1.0;
-    double L = M_PI - theta;
-    if (L <= 0.0) return beta > -0.5 ? 0.0 : NAN;
-    const int npan = 16;
-    double sum = 0.0;
-    for (int p = 0; p < npan; p++) {
-        double a = (double)p / npan, b = (double)(p + 1) / npan;
-        for (int k = 0; k < GL_N; k++) {
-            double v = 0.5 * (a + b) + 0.5 * (b - a) * gl_x[k];
-            double t = 0.5 * L * (1.0 - cos(M_PI * v));
-            double dt = 0.5 * L * M_PI * sin(M_PI * v);
-            double f = pow(sin(t) * sin(L - t), beta);
-            sum += 0.5 * (b - a) * gl_w[k] * f * dt;
-        }
+    if (isnan(beta) || isnan(tau) || !(beta > -0.5)) return NAN;
+    if (tau <= 0.0) return 1.0;
+    if (tau >= M_PI) return 0.0;
+    if (beta == 0.0) return 1.0 - tau / M_PI;
+    const gj_rule *gj = gj_get(beta);
+    if (gj->n == 0) return NAN;
+    double half = 0.5 * (M_PI - tau), a = fmin(tau, half), sum = 0.0;
+    for (int k = 0; k < gj->n;
+         k++) { /* int_0^a t^beta g(t) dt, g = (sin t / t * sin(t + tau))^beta */
+        double t = a * gj->x[k];
+        sum += gj->w[k] * pow(sin(t) / t * sin(t + tau), beta);
     }
-    return exp(lgamma(beta + 1.0) - lgamma(beta + 0.5)) / sqrt(M_PI) * sum;
+    sum *= pow(a, beta + 1.0);
+    while (a < half) {
+        double b = fmin(2.0 * a, half), m = 0.5 * (a + b), r = 0.5 * (b - a), p = 0.0;
+        for (int k = 0; k < GL_N; k++) {
+            double t = m + r * gl_x[k];
+            p += gl_w[k] * pow(sin(t) * sin(t + tau), beta);
+        }
+        sum += r * p;
+        a = b;
+    }
+    return 2.0 * exp(lgamma(beta + 1.0) - lgamma(beta + 0.5)) / sqrt(M_PI) * sum;
 }
 
 double ntk_gauss_J_alpha(double alpha, double c)
@@ -584,123 +627,411 @@ double ntk_gauss_J_alpha(double alpha, double c)
     return J_theta(alpha, acos(c));
 }
 
-/* ------------------------------------------------------------------ generic quadrature */
+/* ================================================================== gelu, swish
+ *
+ * Conditional rule: with u ~ N(0, q1) the outer variable and v | u ~ N(kappa u, sigma^2)
+ * (kappa = q12/q1, sigma^2 = q2 (1 - c^2)),
+ *   T = E[phi(u) M(kappa u, sigma)],  Tdot = E[phi'(u) M'(kappa u, sigma)],
+ *   M = E[phi(X)], M' = E[phi'(X)], X ~ N(mu, sigma^2).
+ * gelu: closed forms with s = sqrt(1 + sigma^2):  M = mu Phi(mu/s) + sigma^2/s phi(mu/s),
+ *   M' = Phi(mu/s) + mu phi(mu/s)/s^3  (E[X Phi(X)] via X - W, W ~ N(0,1) independent).
+ * swish = (x/2)(1 + tanh(x/2)): by Stein's lemma, with Y = X/2 ~ N(mu/2, sigma^2/4),
+ *   M = mu/2 (1 + E tanh Y) + sigma^2/4 E sech^2 Y,
+ *   M' = (1 + E tanh Y)/2 + mu/4 E sech^2 Y - sigma^2/4 E[sech^2 Y tanh Y]
+ *   (1-D tanh expectations: the series above for sigma^2/4 >= 16, else a trapezoid).
+ * The outer integral is a trapezoid in z = u/sqrt(q1) for moderate variances and composite
+ * 16-point Gauss-Legendre on geometrically growing panels in u (split at 0) for large ones.
+ * Small variances for swish use the (s, d) trapezoid with exp(-u) = P_i Q_j factorised. */
+#define SMOOTH_K    0.44 /* swish (s,d) trapezoid step sigma h (poles of the sigmoid at i pi) */
+#define GELU_K      0.55 /* gelu outer trapezoid step h sqrt(q1 + c^2 q2) (entire integrand)  */
+#define SMOOTH_AMAX 6.0  /* sqrt(q) above which the outer rule is graded Gauss-Legendre       */
+#define SMOOTH_UNEG 50.0 /* phi(u), phi'(u) < 1e-19 |u| for u < -50 (gelu, swish)            */
 
-static void phi_dphi(ntk_act_kind kind, double x, double *y, double *d)
+static double Phi(double x)
 {
-    switch (kind) {
-    case NTK_ACT_TANH: {
-        double t = tanh(x);
-        *y = t;
-        *d = 1.0 - t * t;
-        return;
-    }
-    case NTK_ACT_GELU:
-        *y = 0.5 * x * erfc(-x * M_SQRT1_2);
-        *d = 0.5 * erfc(-x * M_SQRT1_2) + x * exp(-0.5 * x * x) * (0.5 * M_2_SQRTPI * M_SQRT1_2);
-        return;
-    case NTK_ACT_SWISH: {
-        double s = 1.0 / (1.0 + exp(-x));
+    return 0.5 * erfc(-x * M_SQRT1_2);
+}
+
+static double phi_n(double x)
+{
+    return exp(-0.5 * x * x) / sqrt(2.0 * M_PI);
+}
+
+static void smooth_phi(ntk_act_kind kind, double x, double *y, double *d)
+{
+    if (kind == NTK_ACT_GELU) {
+        double P = Phi(x), p = phi_n(x);
+        *y = x * P;
+        *d = P + x * p;
+    } else {
+        double E = exp(-x), s = 1.0 / (1.0 + E);
+        if (isinf(E)) { /* x < -709: swish = x e^x = 0 */
+            *y = *d = 0.0;
+            return;
+        }
         *y = x * s;
-        *d = s + x * s * (1.0 - s);
-        return;
-    }
-    default:
-        *y = *d = NAN;
+        *d = s * (1.0 + x * E * s);
     }
 }
 
-/* Uniform trapezoid in (z1, z2) on [-ZMAX, ZMAX]^2 with u = a1 z1, v = a2 (c z1 + s z2). */
-#define ZMAX 9.0
-static ntk_gauss_val trap_pair(ntk_act_kind kind, double q1, double q2, double c)
+/* E[tanh Y], E[sech^2 Y], E[sech^2 Y tanh Y] for Y ~ N(m, s^2), s fixed per pair: either the
+ * series (s^2 >= 16) or a trapezoid in w whose tables exp(-2 s w_j) and weights are built once,
+ * so that each m costs one division per node (exp(-2(m + s w)) = exp(-2m) Q_j). */
+#define TM_NMAX 160
+typedef struct {
+    double s;
+    int series, n;
+    double w[2 * TM_NMAX + 1], Q[2 * TM_NMAX + 1];
+} tanh_mom_tab;
+
+static void tanh_mom_init(tanh_mom_tab *tb, double s)
 {
-    double a1 = sqrt(q1), a2 = sqrt(q2), s = sqrt(fmax(0.0, 1.0 - c * c));
-    double amax = fmax(a1, a2);
-    double h = fmin(0.25, 0.25 / fmax(amax, 1e-300));
-    int n = (int)ceil(ZMAX / h);
-    if (n > 4000) n = 4000;
-    h = ZMAX / n;
-    double norm = h / sqrt(2.0 * M_PI);
-    double T = 0.0, Td = 0.0;
-    for (int i = -n; i <= n; i++) {
-        double z1 = i * h, w1 = norm * exp(-0.5 * z1 * z1);
-        double y1, d1;
-        phi_dphi(kind, a1 * z1, &y1, &d1);
-        double sy = 0.0, sd = 0.0;
-        for (int j = -n; j <= n; j++) {
-            double z2 = j * h, w2 = norm * exp(-0.5 * z2 * z2);
-            double y2, d2;
-            phi_dphi(kind, a2 * (c * z1 + s * z2), &y2, &d2);
-            sy += w2 * y2;
-            sd += w2 * d2;
-        }
-        T += w1 * y1 * sy;
-        Td += w1 * d1 * sd;
+    tb->s = s;
+    tb->series = s * s >= TANH_QSER;
+    tb->n = 0;
+    if (tb->series) return;
+    double h = s > TRAP_K / TRAP_HG ? TRAP_K / s : TRAP_HG;
+    int n = (int)ceil(TRAP_Z / h);
+    if (n > TM_NMAX) /* s^2 < 16 keeps n <= 4 TRAP_Z / TRAP_K + 1 < TM_NMAX */
+        n = TM_NMAX, h = TRAP_Z / n;
+    double nrm = h / sqrt(2.0 * M_PI);
+    tb->n = 2 * n + 1;
+    for (int j = 0; j < tb->n; j++) {
+        double w = (j - n) * h;
+        tb->w[j] = nrm * exp(-0.5 * w * w);
+        tb->Q[j] = exp(-2.0 * s * w);
     }
-    return (ntk_gauss_val){T, Td};
+}
+
+static void tanh_moments1(const tanh_mom_tab *tb, double m, double *G, double *H, double *K)
+{
+    double s = tb->s;
+    if (tb->series) {
+        tanh_cond_series(m / s, s, G, H, K);
+        return;
+    }
+    if (fabs(m) >= TANH_SAT + TRAP_Z * s) { /* saturated over the whole Gaussian range */
+        *G = m > 0 ? 1.0 : -1.0;
+        *H = *K = 0.0;
+        return;
+    }
+    double em = exp(-2.0 * m), g = 0, hh = 0, k = 0;
+    for (int j = 0; j < tb->n; j++) {
+        double E = em * tb->Q[j], y = 1.0 / (1.0 + E);
+        double t = (1.0 - E) * y, sc = 4.0 * E * y * y * tb->w[j];
+        g += tb->w[j] * t;
+        hh += sc;
+        k += sc * t;
+    }
+    *G = g;
+    *H = hh;
+    *K = k;
+}
+
+/* M = E[phi(X)], M' = E[phi'(X)], X ~ N(mu, sig^2); tb: tables for s = sig/2 (swish only). */
+static void smooth_cond(ntk_act_kind kind, const tanh_mom_tab *tb, double mu, double sig, double *M,
+                        double *Md)
+{
+    if (kind == NTK_ACT_GELU) {
+        double s = sqrt(1.0 + sig * sig), x = mu / s, P = Phi(x), p = phi_n(x);
+        *M = mu * P + sig * sig / s * p;
+        *Md = P + mu * p / (s * s * s);
+    } else {
+        double G, H, K;
+        tanh_moments1(tb, 0.5 * mu, &G, &H, &K);
+        *M = 0.5 * mu * (1.0 + G) + 0.25 * sig * sig * H;
+        *Md = 0.5 * (1.0 + G) + 0.25 * mu * H - 0.25 * sig * sig * K;
+    }
+}
+
+/* Outer integrand at u (without the Gaussian density). */
+static void smooth_outer(ntk_act_kind kind, const tanh_mom_tab *tb, double u, double kap,
+                         double sig, double *t, double *d)
+{
+    double y, dy, M, Md;
+    smooth_phi(kind, u, &y, &dy);
+    smooth_cond(kind, tb, kap * u, sig, &M, &Md);
+    *t = y * M;
+    *d = dy * Md;
+}
+
+/* Conditional rule, u the outer variable (variance q1 > 0). */
+static void smooth_pair_cond(ntk_act_kind kind, double q1, double q2, double c, double s2,
+                             double *T, double *Td)
+{
+    double a1 = sqrt(q1), a2 = sqrt(q2), kap = c * a2 / a1, sig = a2 * sqrt(s2);
+    double ts = 0.0, ds = 0.0, t, d;
+    tanh_mom_tab tb;
+    tb.n = 0;
+    if (kind == NTK_ACT_SWISH) tanh_mom_init(&tb, 0.5 * sig);
+    if (fmax(a1, fabs(c) * a2) <= SMOOTH_AMAX) {
+        double h = fmin(TRAP_HG, GELU_K / sqrt(a1 * a1 + c * c * a2 * a2));
+        int n = (int)ceil(TRAP_Z / h);
+        double nrm = h / sqrt(2.0 * M_PI);
+        for (int i = -n; i <= n; i++) {
+            double z = i * h, w = nrm * exp(-0.5 * z * z);
+            smooth_outer(kind, &tb, a1 * z, kap, sig, &t, &d);
+            ts += w * t;
+            ds += w * d;
+        }
+    } else {
+        /* panels [0, u0], [u0, 2 u0], ... on each side; u0 resolves phi (scale 1) and M (scale
+         * max(1, sigma)/kappa) */
+        double u0 = 0.5 * fmin(1.0, fmax(1.0, sig) / fmax(fabs(kap), 1e-300));
+        double nrm = 1.0 / (sqrt(2.0 * M_PI) * a1);
+        for (int side = -1; side <= 1; side += 2) {
+            double end = side > 0 ? TRAP_Z * a1 : fmin(TRAP_Z * a1, SMOOTH_UNEG);
+            for (double lo = 0.0, hi = fmin(u0, end); lo < end; lo = hi, hi = fmin(2.0 * hi, end)) {
+                double m = 0.5 * (lo + hi), r = 0.5 * (hi - lo);
+                for (int k = 0; k < GL_N; k++) {
+                    double u = side * (m + r * gl_x[k]),
+                           w = r * gl_w[k] * nrm * exp(-0.5 * u * u / q1);
+                    smooth_outer(kind, &tb, u, kap, sig, &t, &d);
+                    ts += w * t;
+                    ds += w * d;
+                }
+            }
+        }
+    }
+    *T = ts;
+    *Td = ds;
+}
+
+/* swish, small variances: (s, d) trapezoid on the full plane, u = a1 (C s + S d),
+ * v = a2 (C s - S d), exp(-u) = P1_i Q1_j, exp(-v) = P2_i Q2_j. */
+#define SW_NMAX 400
+static void swish_pair_trap(double a1, double a2, double tau, double *T, double *Td)
+{
+    double C = cos(0.5 * tau), S = sin(0.5 * tau), amax = fmax(a1, a2);
+    double hs = amax * C > SMOOTH_K / TRAP_HG ? SMOOTH_K / (amax * C) : TRAP_HG;
+    double hd = amax * S > SMOOTH_K / TRAP_HG ? SMOOTH_K / (amax * S) : TRAP_HG;
+    int ns = (int)ceil(TRAP_Z / hs), nd = (int)ceil(TRAP_Z / hd);
+    if (nd > SW_NMAX) nd = SW_NMAX, hd = TRAP_Z / nd;
+    enum { NC = 2 * SW_NMAX + 1 };
+    double wd[NC], Q1[NC], Q2[NC], V1[NC], V2[NC];
+    double nrm = 1.0 / sqrt(2.0 * M_PI);
+    int n = 2 * nd + 1;
+    for (int j = 0; j < n; j++) {
+        double dd = (j - nd) * hd;
+        wd[j] = hd * nrm * exp(-0.5 * dd * dd);
+        V1[j] = a1 * S * dd;
+        V2[j] = -a2 * S * dd;
+        Q1[j] = exp(-V1[j]);
+        Q2[j] = exp(-V2[j]);
+    }
+    double tsum = 0.0, dsum = 0.0;
+    for (int i = -ns; i <= ns; i++) {
+        double ss = i * hs, ws = hs * nrm * exp(-0.5 * ss * ss);
+        double U1 = a1 * C * ss, U2 = a2 * C * ss, P1 = exp(-U1), P2 = exp(-U2);
+        double ts = 0.0, ds = 0.0;
+        for (int j = 0; j < n; j++) {
+            double E1 = P1 * Q1[j], E2 = P2 * Q2[j], u = U1 + V1[j], v = U2 + V2[j];
+            double r = 1.0 / ((1.0 + E1) * (1.0 + E2)), y1 = (1.0 + E2) * r, y2 = (1.0 + E1) * r;
+            ts += wd[j] * u * v * r;
+            ds += wd[j] * y1 * y2 * (1.0 + u * E1 * y1) * (1.0 + v * E2 * y2);
+        }
+        tsum += ws * ts;
+        dsum += ws * ds;
+    }
+    *T = tsum;
+    *Td = dsum;
+}
+
+/* gelu / swish pair for finite q1, q2 >= 0. */
+static void smooth_pair(ntk_act_kind kind, const pair_geo *p, double *T, double *Td)
+{
+    double q1 = p->q1, q2 = p->q2;
+    if (q1 == 0.0 || q2 == 0.0) { /* phi(0) = 0, phi'(0) = 1/2 */
+        double M, Md, q = q1 == 0.0 ? q2 : q1;
+        tanh_mom_tab tb;
+        tb.n = 0;
+        if (kind == NTK_ACT_SWISH) tanh_mom_init(&tb, 0.5 * sqrt(q));
+        smooth_cond(kind, &tb, 0.0, sqrt(q), &M, &Md);
+        *T = 0.0;
+        *Td = 0.5 * Md;
+        return;
+    }
+    if (kind == NTK_ACT_SWISH && fmax(p->a1, p->a2) <= SMOOTH_AMAX) {
+        swish_pair_trap(p->a1, p->a2, p->tau, T, Td);
+        return;
+    }
+    if (q1 >= q2)
+        smooth_pair_cond(kind, q1, q2, p->c, p->s2, T, Td);
+    else
+        smooth_pair_cond(kind, q2, q1, p->c, p->s2, T, Td);
 }
 
 /* ------------------------------------------------------------------ public API */
 
-ntk_gauss_val ntk_gauss_pair(const ntk_act *act, double mult, double q1, double q2, double q12)
+/* Geometry from the covariance: c = q12/sqrt(q1 q2) clamped to [-1, 1] (inf/inf read as the sign
+ * of q12), s2 = (g - |q12|)(g + |q12|)/g^2, tau = atan2(sqrt(s2), c). A zero variance gives
+ * c = 0 (the pair is independent). */
+static void pair_geo_cov(pair_geo *p, double q1, double q2, double q12)
 {
-    double m2 = mult * mult;
+    p->q1 = q1;
+    p->q2 = q2;
+    p->a1 = sqrt(q1);
+    p->a2 = sqrt(q2);
+    p->g = p->a1 * p->a2;
+    double g = p->g, aq = fabs(q12);
+    if (g == 0.0) {
+        p->c = 0.0;
+        p->s2 = 1.0;
+    } else if (isinf(g)) {
+        p->c = isinf(q12) ? copysign(1.0, q12) : q12 / g;
+        p->s2 = 1.0 - p->c * p->c;
+    } else if (aq >= g) {
+        p->c = copysign(1.0, q12);
+        p->s2 = 0.0;
+    } else {
+        p->c = q12 / g;
+        p->s2 = ((g - aq) / g) * ((g + aq) / g);
+    }
+    p->tau = atan2(sqrt(p->s2), p->c);
+}
+
+static void pair_geo_angle(pair_geo *p, double q1, double q2, double theta)
+{
+    p->q1 = q1;
+    p->q2 = q2;
+    p->a1 = sqrt(q1);
+    p->a2 = sqrt(q2);
+    p->g = p->a1 * p->a2;
+    theta = fmin(fmax(theta, 0.0), M_PI);
+    p->tau = theta;
+    p->c = cos(theta);
+    p->s2 = sin(theta) * sin(theta);
+    if (theta == 0.0 || theta == M_PI) p->s2 = 0.0, p->c = theta == 0.0 ? 1.0 : -1.0;
+}
+
+static ntk_gauss_val pair_eval(const ntk_act *act, double mult, const pair_geo *p)
+{
     ntk_gauss_val r = {NAN, NAN};
-    if (isnan(q1) || isnan(q2) || isnan(q12) || isnan(mult)) return r;
-    double g = sqrt(q1 * q2);
-    double c = g > 0 && isfinite(g) ? q12 / g : 0.0;
-    if (c > 1.0) c = 1.0;
-    if (c < -1.0) c = -1.0;
+    double m2 = mult * mult, q1 = p->q1, q2 = p->q2, g = p->g, th = p->tau;
+    if (isnan(q1) || isnan(q2) || isnan(th) || isnan(mult) || q1 < 0.0 || q2 < 0.0) return r;
     switch (act->kind) {
-    case NTK_ACT_RELU: {
-        double th = g > 0 ? pair_angle(q1, q2, q12) : 0.5 * M_PI;
+    case NTK_ACT_RELU:
+        /* arc-cosine kernel of degree 1 [seed-001 2.1] */
         r.T = m2 * g / (2.0 * M_PI) * (sin(th) + (M_PI - th) * cos(th));
         r.Tdot = m2 * (M_PI - th) / (2.0 * M_PI);
         return r;
-    }
     case NTK_ACT_ALPHA_RELU: {
+        /* [seed-004 2.6.1]: T = c_a (q1 q2)^(a/2) J_a(c), Tdot = a^2 c_(a-1) (q1 q2)^((a-1)/2)
+         * J_(a-1)(c) (E[phi'phi'] = a^2 E[u_+^(a-1) v_+^(a-1)]) */
         double al = act->alpha;
-        double th = g > 0 ? pair_angle(q1, q2, q12) : 0.5 * M_PI;
-        r.T = m2 * ntk_gauss_c_alpha(al) * pow(q1 * q2, 0.5 * al) * J_theta(al, th);
-        r.Tdot = m2 * al * al * ntk_gauss_c_alpha(al - 1.0) * pow(q1 * q2, 0.5 * (al - 1.0)) *
-                 J_theta(al - 1.0, th);
+        if (!(al > 0.5)) return r;
+        if (al == 1.0) {
+            ntk_act relu = {NTK_ACT_RELU, 1.0};
+            return pair_eval(&relu, mult, p);
+        }
+        r.T = m2 * ntk_gauss_c_alpha(al) * pow(g, al) * J_theta(al, th);
+        r.Tdot =
+            m2 * al * al * ntk_gauss_c_alpha(al - 1.0) * pow(g, al - 1.0) * J_theta(al - 1.0, th);
         return r;
     }
     case NTK_ACT_ERF: {
-        if (isinf(q1) || isinf(q2)) {
-            r.T = m2 * M_2_PI * asin(c);
+        /* E[erf u erf v] = (2/pi) arcsin(2 q12 / sqrt((1 + 2 q1)(1 + 2 q2))),
+         * E[erf' u erf' v] = (4/pi) / sqrt(det(I + 2 Sigma)); det written without cancellation */
+        if (isinf(q1) && isinf(q2)) {
+            r.T = m2 * M_2_PI * asin(p->c);
             r.Tdot = 0.0;
             return r;
         }
-        double det = 1.0 + 2.0 * (q1 + q2) + 4.0 * (g - q12) * (g + q12);
-        r.T = m2 * M_2_PI * atan2(2.0 * q12, sqrt(det));
+        if (isinf(q1) || isinf(q2)) { /* E[sgn(u) erf(v)] = (2/pi) arcsin(c sqrt(2q/(1+2q))) */
+            double qf = isinf(q1) ? q2 : q1;
+            r.T = m2 * M_2_PI * asin(p->c * sqrt(2.0 * qf / (1.0 + 2.0 * qf)));
+            r.Tdot = 0.0;
+            return r;
+        }
+        double det = 1.0 + 2.0 * (q1 + q2) + 4.0 * g * g * p->s2;
+        r.T = m2 * M_2_PI * atan2(2.0 * g * p->c, sqrt(det));
         r.Tdot = m2 * 2.0 * M_2_PI / sqrt(det);
         return r;
     }
     case NTK_ACT_IDENTITY:
-        r.T = m2 * q12;
+        r.T = m2 * g * p->c;
         r.Tdot = m2;
         return r;
-    case NTK_ACT_TANH: {
+    case NTK_ACT_TANH:
         pthread_once(&tab_once, tab_init);
-        tanh_pair(q1, q2, q12, &r.T, &r.Tdot);
+        tanh_pair(p, &r.T, &r.Tdot);
         r.T *= m2;
         r.Tdot *= m2;
         return r;
-    }
     case NTK_ACT_GELU:
-    case NTK_ACT_SWISH: {
-        ntk_gauss_val t = trap_pair(act->kind, q1, q2, c);
-        r.T = m2 * t.T;
-        r.Tdot = m2 * t.Tdot;
+    case NTK_ACT_SWISH:
+        if (isinf(q1) || isinf(q2)) return r;
+        pthread_once(&tab_once, tab_init);
+        smooth_pair(act->kind, p, &r.T, &r.Tdot);
+        r.T *= m2;
+        r.Tdot *= m2;
         return r;
-    }
     default:
         return r;
     }
 }
 
+ntk_gauss_val ntk_gauss_pair(const ntk_act *act, double mult, double q1, double q2, double q12)
+{
+    pair_geo p;
+    if (isnan(q12)) {
+        ntk_gauss_val r = {NAN, NAN};
+        return r;
+    }
+    pair_geo_cov(&p, q1, q2, q12);
+    return pair_eval(act, mult, &p);
+}
+
+ntk_gauss_val ntk_gauss_pair_angle(const ntk_act *act, double mult, double q1, double q2,
+                                   double theta)
+{
+    pair_geo p;
+    pair_geo_angle(&p, q1, q2, theta);
+    return pair_eval(act, mult, &p);
+}
+
 ntk_gauss_val ntk_gauss_diag(const ntk_act *act, double mult, double q)
 {
-    return ntk_gauss_pair(act, mult, q, q, q);
+    ntk_gauss_val r = {NAN, NAN};
+    double m2 = mult * mult;
+    if (isnan(q) || isnan(mult) || q < 0.0) return r;
+    switch (act->kind) {
+    case NTK_ACT_RELU: /* q -> 0: the limit 1/2 of E[step^2] */
+        r.T = m2 * 0.5 * q;
+        r.Tdot = m2 * 0.5;
+        return r;
+    case NTK_ACT_ALPHA_RELU: {
+        double al = act->alpha;
+        if (!(al > 0.5)) return r;
+        r.T = m2 * ntk_gauss_c_alpha(al) * pow(q, al);
+        r.Tdot = m2 * al * al * ntk_gauss_c_alpha(al - 1.0) * pow(q, al - 1.0);
+        return r;
+    }
+    case NTK_ACT_ERF:
+        if (isinf(q)) {
+            r.T = m2;
+            r.Tdot = 0.0;
+            return r;
+        }
+        r.T = m2 * M_2_PI * atan2(2.0 * q, sqrt(1.0 + 4.0 * q));
+        r.Tdot = m2 * 2.0 * M_2_PI / sqrt(1.0 + 4.0 * q);
+        return r;
+    case NTK_ACT_IDENTITY:
+        r.T = m2 * q;
+        r.Tdot = m2;
+        return r;
+    case NTK_ACT_TANH: {
+        double S2;
+        pthread_once(&tab_once, tab_init);
+        tanh_diag(q, &r.T, &r.Tdot, &S2);
+        r.T *= m2;
+        r.Tdot *= m2;
+        return r;
+    }
+    default: {
+        pair_geo p;
+        pair_geo_angle(&p, q, q, 0.0);
+        return pair_eval(act, mult, &p);
+    }
+    }
 }
