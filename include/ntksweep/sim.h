@@ -25,10 +25,12 @@
  * Conventions of the record (see NTK_SIM_QTY_MAP): pair quantities are over i <= j in the order
  * of quantity.h; K of a register is (1/width) sum_u z_u(x_i) z_u(x_j); pi is the total
  * <df/dx^l(x_i), df/dx^l(x_j)> over the units of the stream (the theory's Pi); chi is its diagonal
- * relative to the full depth, per sample; chi_group is the mean over the entries of a group's
- * parameters in block l of (df/dtheta)^2 under the standard parameterization (gradient with
- * respect to the scaled weight s W and scaled bias b beta), divided by |df/dx^depth|^2 / n (Yang &
- * Schoenholz's chi^L = 1 per unit); NaN where block l has no parameter of the group. The NTK sums
+ * relative to the full depth, per sample. chi_group (theory.h's convention) is, averaged over the
+ * group's weight matrices in block l, |df/d dst|^2 |src|^2 / fan_in / |df/dx^depth|^2: for an
+ * n x n matrix exactly the mean over its entries of (df/dW~_uv)^2 with respect to the scaled weight
+ * W~ = s W (standard parameterization), divided by the per-unit |df/dx^depth|^2 / n (Yang &
+ * Schoenholz's chi_w with chi^L = 1); where the block has no weight matrix of the group, the same
+ * for its biases, |df/d dst|^2 / |df/dx^depth|^2; NaN where it has neither. The NTK sums
  * <df(x_i)/dtheta, df(x_j)/dtheta> over the trained groups (model.trained; 0 for the others); for
  * dst = s W src + b beta a weight matrix contributes s^2 (delta_i.delta_j)(src_i.src_j) (NTK
  * parameterization; (delta_i.delta_j)(src_i.src_j) under NTK_PARAM_STANDARD) and a bias
@@ -77,7 +79,7 @@ typedef enum { NTK_SIM_AUTO = 0, NTK_SIM_DENSE, NTK_SIM_CONDITIONAL } ntk_sim_en
       "correlation of the stream gradients of two inputs", NTK_DIM_LAYER | NTK_DIM_PAIR)           \
     X(CHI_GROUP, "chi_group", "chi_w, chi_b, chi_v, chi_a", "1",                                   \
       "per-entry squared gradient of each parameter group in block l (standard "                   \
-      "parameterization), relative to |df/dx^depth|^2 / n",                                        \
+      "parameterization), relative to the per-unit stream gradient at full depth",                 \
       NTK_DIM_LAYER | NTK_DIM_GROUP | NTK_DIM_INPUT)                                               \
     X(F, "f", "f(x)", "1", "network output", NTK_DIM_INPUT)                                        \
     X(NNGP, "nngp", "f(x) f(x')", "variance", "empirical GP kernel f(x_i) f(x_j)", NTK_DIM_PAIR)   \

@@ -407,9 +407,9 @@ ntk_sim *ntk_sim_alloc_opts(const ntk_program *prog, long width, int k, const nt
         s->hsmall = xcalloc(nslot * 2 * kk, sizeof(double), &fail);
         s->hrank = xcalloc(nslot, sizeof(int), &fail);
     }
-    s->cg_cnt = xcalloc((size_t)(s->depth + 1) * NTK_GROUP_COUNT, sizeof(double), &fail);
+    s->cg_cnt = xcalloc((size_t)(s->depth + 1) * NTK_GROUP_COUNT * 2, sizeof(double), &fail);
     s->cg_sum =
-        xcalloc((size_t)(s->depth + 1) * NTK_GROUP_COUNT * (size_t)k, sizeof(double), &fail);
+        xcalloc((size_t)(s->depth + 1) * NTK_GROUP_COUNT * 2 * (size_t)k, sizeof(double), &fail);
     if (fail) {
         if (fail == 2)
             ntk_error_set(NTK_EINVAL,
@@ -501,6 +501,25 @@ static void grad_axpy(long n, double a, const double *src, double *dst, int *liv
     }
 }
 
+/* Gram matrix of the current value of register r, cached per register and version (the
+ * stream's Gram is needed by the record of a block and again by the next block's first linear
+ * op; fused loops deposit Grams they compute on the way). */
+static void reg_gram(ntk_sim *s, int r, double *G)
+{
+    size_t kk = (size_t)s->k * (size_t)s->k;
+    if (s->gc_ver[r] != s->ver[r]) {
+        ntk_sim_gram(s->curw[r], s->k, s->reg[r], s->gc[r]);
+        s->gc_ver[r] = s->ver[r];
+    }
+    memcpy(G, s->gc[r], kk * sizeof *G);
+}
+
+static void reg_gram_set(ntk_sim *s, int r, const double *G)
+{
+    memcpy(s->gc[r], G, (size_t)s->k * (size_t)s->k * sizeof *G);
+    s->gc_ver[r] = s->ver[r];
+}
+
 /* Appends the value of the history register at the end of a section (slot = record row). */
 static void hist_append(ntk_sim *s, long row)
 {
@@ -511,7 +530,7 @@ static void hist_append(ntk_sim *s, long row)
     size_t kk = (size_t)s->k * (size_t)s->k;
     double *gram = s->hsmall + (size_t)row * 2 * kk;
     const double *val = s->reg[p->hist_reg];
-    ntk_sim_gram(w, s->k, val, gram);
+    reg_gram(s, p->hist_reg, gram);
     if (s->engine == NTK_SIM_DENSE)
         memcpy(entry, val, sz * sizeof *entry);
     else
@@ -538,12 +557,15 @@ static void forward_section(ntk_sim *s, int sec, long slot, int mode, double *ou
         const ntk_opdim *dm = &dims[pos];
         double f = ntk_op_factor(op, m, slot, s->depth);
         double *dst = s->regbuf[op->dst];
+        double Gdst[NTK_SIM_MAX_K * NTK_SIM_MAX_K];
+        int have_gdst = 0;
         switch (op->kind) {
         case NTK_OP_LINEAR: {
             size_t inst = inst_index(s, sec, slot, pos);
             ntk_smalldat sd = small_at(s, inst);
             double sc = op->w * f / sqrt((double)dm->fan_in);
             double b = op->b * f;
+            reg_gram(s, op->src, sd.gram);
             if (s->engine == NTK_SIM_DENSE)
                 ntk_simd_linear_fwd(s, slot, pos, dm->fan_in, dm->n_out, sc, b, s->reg[op->src],
                                     dst, &sd);
@@ -554,22 +576,44 @@ static void forward_section(ntk_sim *s, int sec, long slot, int mode, double *ou
             break;
         }
         case NTK_OP_ACT: {
+            /* In chunks that stay in cache: dst = mult phi(src), phi'(src) to the tape, and the
+             * Grams of dst (next linear op), src (record of q) and phi' (record of kdot). */
             double mult = op->mult * f;
-            long cnt = dm->fan_in * k;
             double *dphi = tape + dm->tape_off;
             const double *src = s->reg[op->src];
-            if (src == dst) {
-                ntk_act_eval(&m->act, cnt, src, NULL, dphi);
-                ntk_act_eval(&m->act, cnt, src, dst, NULL);
-            } else {
-                ntk_act_eval(&m->act, cnt, src, dst, dphi);
+            int want_src = src != dst && s->gc_ver[op->src] != s->ver[op->src];
+            int want_kdot = mode == MODE_FIRST && !kdot_done && sec != SEC_HEAD;
+            ntk_gram_acc gd, gs, gk;
+            ntk_gram_acc_init(&gd, k);
+            ntk_gram_acc_init(&gs, k);
+            ntk_gram_acc_init(&gk, k);
+            for (long r0 = 0; r0 < dm->fan_in; r0 += NTK_SIM_ACT_CHUNK) {
+                long nr = dm->fan_in - r0 < NTK_SIM_ACT_CHUNK ? dm->fan_in - r0 : NTK_SIM_ACT_CHUNK;
+                size_t off = (size_t)r0 * (size_t)k;
+                long cnt = nr * k;
+                if (src == dst) {
+                    ntk_act_eval(&m->act, cnt, src + off, NULL, dphi + off);
+                    ntk_act_eval(&m->act, cnt, src + off, dst + off, NULL);
+                } else {
+                    ntk_act_eval(&m->act, cnt, src + off, dst + off, dphi + off);
+                    if (want_src) ntk_gram_acc_add(&gs, nr, src + off);
+                }
+                if (mult != 1.0)
+                    for (long i = 0; i < cnt; i++)
+                        dst[off + (size_t)i] *= mult;
+                ntk_gram_acc_add(&gd, nr, dst + off);
+                if (want_kdot) ntk_gram_acc_add(&gk, nr, dphi + off);
             }
-            if (mult != 1.0)
-                for (long i = 0; i < cnt; i++)
-                    dst[i] *= mult;
-            if (mode == MODE_FIRST && !kdot_done && sec != SEC_HEAD) {
+            ntk_gram_acc_finish(&gd, Gdst);
+            have_gdst = 1;
+            if (want_src) {
                 double G[NTK_SIM_MAX_K * NTK_SIM_MAX_K];
-                ntk_sim_gram(dm->fan_in, k, dphi, G);
+                ntk_gram_acc_finish(&gs, G);
+                reg_gram_set(s, op->src, G);
+            }
+            if (want_kdot) {
+                double G[NTK_SIM_MAX_K * NTK_SIM_MAX_K];
+                ntk_gram_acc_finish(&gk, G);
                 for (int i = 0; i < k * k; i++)
                     G[i] *= mult * mult;
                 record_kernel(s, out, NTK_SQ_KDOT, -1, -1, row, G, dm->fan_in);
@@ -578,18 +622,30 @@ static void forward_section(ntk_sim *s, int sec, long slot, int mode, double *ou
             break;
         }
         case NTK_OP_ADD: {
-            long cnt = dm->fan_in * k;
             const double *a = s->reg[op->src];
             double s1 = op->s1;
-            if (op->src2 >= 0) {
-                const double *b = s->reg[op->src2];
-                double s2 = op->s2 * f;
-                for (long i = 0; i < cnt; i++)
-                    dst[i] = s1 * a[i] + s2 * b[i];
-            } else if (a != dst || s1 != 1.0) {
-                for (long i = 0; i < cnt; i++)
-                    dst[i] = s1 * a[i];
+            const double *b = op->src2 >= 0 ? s->reg[op->src2] : NULL;
+            double s2 = op->s2 * f;
+            ntk_gram_acc gd;
+            ntk_gram_acc_init(&gd, k);
+            for (long r0 = 0; r0 < dm->fan_in; r0 += NTK_SIM_ACT_CHUNK) {
+                long nr = dm->fan_in - r0 < NTK_SIM_ACT_CHUNK ? dm->fan_in - r0 : NTK_SIM_ACT_CHUNK;
+                size_t off = (size_t)r0 * (size_t)k;
+                long cnt = nr * k;
+                double *dd = dst + off;
+                const double *aa = a + off;
+                if (b) {
+                    const double *bb = b + off;
+                    for (long i = 0; i < cnt; i++)
+                        dd[i] = s1 * aa[i] + s2 * bb[i];
+                } else if (aa != dd || s1 != 1.0) {
+                    for (long i = 0; i < cnt; i++)
+                        dd[i] = s1 * aa[i];
+                }
+                ntk_gram_acc_add(&gd, nr, dd);
             }
+            ntk_gram_acc_finish(&gd, Gdst);
+            have_gdst = 1;
             break;
         }
         case NTK_OP_DENSECAT: {
@@ -608,23 +664,27 @@ static void forward_section(ntk_sim *s, int sec, long slot, int mode, double *ou
         }
         }
         s->curw[op->dst] = dm->n_out;
+        s->ver[op->dst]++;
+        if (have_gdst) reg_gram_set(s, op->dst, Gdst);
         written[op->dst] = 1;
     }
     if (mode != MODE_FIRST || sec == SEC_HEAD) return;
     double G[NTK_SIM_MAX_K * NTK_SIM_MAX_K];
     if (written[p->reg_q]) {
-        ntk_sim_gram(s->curw[p->reg_q], k, s->reg[p->reg_q], G);
+        reg_gram(s, p->reg_q, G);
         record_kernel(s, out, NTK_SQ_Q, NTK_SQ_C, -1, row, G, s->curw[p->reg_q]);
     }
-    ntk_sim_gram(s->curw[p->reg_p], k, s->reg[p->reg_p], G);
+    reg_gram(s, p->reg_p, G);
     record_kernel(s, out, NTK_SQ_P, NTK_SQ_E, NTK_SQ_S, row, G, s->curw[p->reg_p]);
     if (p->needs_history) hist_append(s, row);
 }
 
 /* ------------------------------------------------------------------ backward */
-/* Adds the NTK and chi_group contributions of one weight (or bias: Gx == NULL) tensor. */
+/* Adds the NTK and chi_group contributions of one weight matrix (Gx: Gram of its input, fan_in
+ * its width) or bias vector (Gx == NULL). chi_group accumulates, per matrix, |delta|^2 |src|^2 /
+ * fan_in (weights) or |delta|^2 (biases), i.e. the theory engine's Pi_dst K_src and Pi_dst. */
 static void add_param(ntk_sim *s, double *out, long row, int g, double coef, const double *GD,
-                      const double *Gx, double entries)
+                      const double *Gx, double fan_in)
 {
     if (g < 0) return;
     const int k = s->k;
@@ -635,10 +695,12 @@ static void add_param(ntk_sim *s, double *out, long row, int g, double coef, con
                 *ntk_sim_record_at(&s->lay, out, NTK_SQ_NTK_LAYER, row, g,
                                    ntk_pair_index(i, j, k)) += v;
             }
-    double *sum = s->cg_sum + ((size_t)row * NTK_GROUP_COUNT + (size_t)g) * (size_t)k;
+    size_t kind = Gx ? 0 : 1;
+    size_t cell = ((size_t)row * NTK_GROUP_COUNT + (size_t)g) * 2 + kind;
+    double *sum = s->cg_sum + cell * (size_t)k;
     for (int i = 0; i < k; i++)
-        sum[i] += GD[i * k + i] * (Gx ? Gx[i * k + i] : 1.0);
-    s->cg_cnt[(size_t)row * NTK_GROUP_COUNT + (size_t)g] += entries;
+        sum[i] += GD[i * k + i] * (Gx ? Gx[i * k + i] / fan_in : 1.0);
+    s->cg_cnt[cell] += 1.0;
 }
 
 static void record_pi(ntk_sim *s, double *out, long row)
@@ -646,7 +708,9 @@ static void record_pi(ntk_sim *s, double *out, long row)
     const int k = s->k;
     int r = s->prog.reg_p;
     double G[NTK_SIM_MAX_K * NTK_SIM_MAX_K];
-    if (s->glive[r])
+    if (s->glive[r] && s->dgc_ver[r] == s->dver[r])
+        memcpy(G, s->dgc[r], (size_t)k * (size_t)k * sizeof *G);
+    else if (s->glive[r])
         ntk_sim_gram(s->curw[r], k, s->dreg[r], G);
     else
         memset(G, 0, (size_t)k * k * sizeof *G);
@@ -671,6 +735,7 @@ static void backward_section(ntk_sim *s, int sec, long slot, double *out)
         int hr = p->hist_reg;
         size_t sz = (size_t)s->curw[hr] * (size_t)k;
         grad_axpy((long)sz, 1.0, s->dhist + (size_t)row * sz, s->dreg[hr], &s->glive[hr]);
+        s->dver[hr]++;
     }
     if (sec != SEC_HEAD && s->p_last_write[sec] < 0) record_pi(s, out, row);
     for (int pos = nops - 1; pos >= 0; pos--) {
@@ -682,6 +747,8 @@ static void backward_section(ntk_sim *s, int sec, long slot, double *out)
         s->curw[dr] = dm->n_out;
         if (!s->glive[dr]) continue; /* f does not depend on this value: nothing flows back */
         double *D = s->dreg[dr];
+        double Gdep[NTK_SIM_MAX_K * NTK_SIM_MAX_K];
+        int dep = -1; /* register whose gradient Gram the op computed on the way */
         switch (op->kind) {
         case NTK_OP_LINEAR: {
             size_t inst = inst_index(s, sec, slot, pos);
@@ -694,13 +761,16 @@ static void backward_section(ntk_sim *s, int sec, long slot, double *out)
             if (s->engine == NTK_SIM_DENSE)
                 ntk_simd_linear_bwd(s, slot, pos, dm->fan_in, dm->n_out, sc, D, GD, dsrc,
                                     &s->glive[sr]);
-            else
+            else {
                 ntk_simc_linear_bwd(s, slot, pos, dm->fan_in, dm->n_out, sc, D, GD,
-                                    tape + dm->tape_off, &sd, dsrc, &s->glive[sr]);
+                                    tape + dm->tape_off, &sd, dsrc, &s->glive[sr],
+                                    dsrc ? Gdep : NULL);
+                if (dsrc) dep = sr;
+            }
             s->glive[dr] = 0;
             add_param(s, out, row, op->group_w, standard ? 1.0 : sc * sc, GD, sd.gram,
-                      (double)dm->n_out * (double)dm->fan_in);
-            if (b != 0.0) add_param(s, out, row, op->group_b, b * b, GD, NULL, (double)dm->n_out);
+                      (double)dm->fan_in);
+            if (b != 0.0) add_param(s, out, row, op->group_b, b * b, GD, NULL, 1.0);
             break;
         }
         case NTK_OP_ACT: {
@@ -763,11 +833,18 @@ static void backward_section(ntk_sim *s, int sec, long slot, double *out)
                     ntk_simc_cat_bwd(s, slot, pos, h, dm->fan_in, dm->n_out, sc, D, GD,
                                      s->hist + (size_t)h * esz, &hd, dentry, &s->hlive[h]);
                 add_param(s, out, row, op->group_w, standard ? 1.0 : sc * sc, GD, hd.gram,
-                          (double)dm->n_out * (double)dm->fan_in);
+                          (double)dm->fan_in);
             }
             s->glive[dr] = 0;
             break;
         }
+        }
+        s->dver[dr]++;
+        if (op->src >= 0) s->dver[op->src]++;
+        if (op->src2 >= 0) s->dver[op->src2]++;
+        if (dep >= 0) {
+            memcpy(s->dgc[dep], Gdep, (size_t)k * (size_t)k * sizeof *Gdep);
+            s->dgc_ver[dep] = s->dver[dep];
         }
     }
 }
@@ -801,29 +878,30 @@ static void ckpt_restore(ntk_sim *s, long seg)
     long b0 = s->first + seg * s->seg_len;
     set_widths(s, b0 == s->first ? s->w_after_stem : s->w_after_blk[0]);
     for (int r = 0; r < NTK_REG_COUNT; r++)
-        if (s->live[r])
+        if (s->live[r]) {
             memcpy(s->regbuf[r], ckpt_slot(s, seg, r),
                    (size_t)s->curw[r] * (size_t)s->k * sizeof(double));
+            s->ver[r]++;
+        }
 }
 
 /* ------------------------------------------------------------------ one sample */
 /* Number of non-finite values among the quantities that involve no division: f, nngp, ntk,
- * ntk_group, ntk_layer, and p, pi of the rows from the stem's row on. */
+ * ntk_group, and ntk_layer, p, pi of the rows from the stem's row on. */
 long ntk_sim_record_nonfinite(const ntk_sim_layout *lay, long first, const double *rec)
 {
-    static const int whole[] = {NTK_SQ_F, NTK_SQ_NNGP, NTK_SQ_NTK, NTK_SQ_NTK_GROUP,
-                                NTK_SQ_NTK_LAYER};
+    static const int whole[] = {NTK_SQ_F, NTK_SQ_NNGP, NTK_SQ_NTK, NTK_SQ_NTK_GROUP};
     long bad = 0;
     for (size_t q = 0; q < sizeof whole / sizeof whole[0]; q++) {
         const double *v = rec + lay->offset[whole[q]];
         for (size_t i = 0; i < lay->size[whole[q]]; i++)
             bad += !isfinite(v[i]);
     }
-    static const int rows[] = {NTK_SQ_P, NTK_SQ_PI};
-    size_t np = (size_t)lay->shape.n_pair;
-    for (size_t q = 0; q < 2; q++) {
+    static const int rows[] = {NTK_SQ_P, NTK_SQ_PI, NTK_SQ_NTK_LAYER};
+    for (size_t q = 0; q < 3; q++) {
         const double *v = rec + lay->offset[rows[q]];
-        for (size_t i = (size_t)(first - 1) * np; i < lay->size[rows[q]]; i++)
+        size_t per_row = lay->size[rows[q]] / (size_t)lay->shape.n_layer;
+        for (size_t i = (size_t)(first - 1) * per_row; i < lay->size[rows[q]]; i++)
             bad += !isfinite(v[i]);
     }
     return bad;
@@ -834,7 +912,6 @@ static void finalize_record(ntk_sim *s, double *out)
     const int k = s->k;
     const ntk_sim_layout *lay = &s->lay;
     long row0 = s->first - 1, L = s->depth;
-    long wS = s->curw[s->prog.reg_p]; /* width of the stream at full depth (set by the head) */
     double piL[NTK_SIM_MAX_K];
     for (int i = 0; i < k; i++)
         piL[i] = *ntk_sim_record_at(lay, out, NTK_SQ_PI, L, 0, ntk_pair_index(i, i, k));
@@ -850,12 +927,14 @@ static void finalize_record(ntk_sim *s, double *out)
             }
         }
         for (int g = 0; g < NTK_GROUP_COUNT; g++) {
-            double cnt = s->cg_cnt[(size_t)r * NTK_GROUP_COUNT + (size_t)g];
+            /* weights of the group if block r has any, else its biases */
+            size_t cell = ((size_t)r * NTK_GROUP_COUNT + (size_t)g) * 2;
+            if (s->cg_cnt[cell] <= 0) cell++;
+            double cnt = s->cg_cnt[cell];
             if (cnt <= 0) continue;
-            const double *sum = s->cg_sum + ((size_t)r * NTK_GROUP_COUNT + (size_t)g) * (size_t)k;
+            const double *sum = s->cg_sum + cell * (size_t)k;
             for (int i = 0; i < k; i++)
-                *ntk_sim_record_at(lay, out, NTK_SQ_CHI_GROUP, r, g, i) =
-                    (sum[i] / cnt) / (piL[i] / (double)wS);
+                *ntk_sim_record_at(lay, out, NTK_SQ_CHI_GROUP, r, g, i) = (sum[i] / cnt) / piL[i];
         }
     }
     /* NTK per group and total. */
@@ -865,7 +944,7 @@ static void finalize_record(ntk_sim *s, double *out)
     for (int g = 0; g < NTK_GROUP_COUNT; g++)
         for (int q = 0; q < s->npair; q++) {
             double sum = 0.0;
-            for (long r = 0; r <= L; r++)
+            for (long r = row0; r <= L; r++)
                 sum += *ntk_sim_record_at(lay, out, NTK_SQ_NTK_LAYER, r, g, q);
             *ntk_sim_record_at(lay, out, NTK_SQ_NTK_GROUP, 0, g, q) = sum;
             tot[q] += sum;
@@ -898,12 +977,17 @@ int ntk_sim_sample(ntk_sim *s, const double *X, uint64_t seed, uint64_t point_ke
     for (size_t i = 0; i < lay->record_size; i++)
         out[i] = NAN;
     /* Sums start at zero from the stem's row on. */
-    size_t lsz = lay->size[NTK_SQ_NTK_LAYER];
-    for (size_t i = 0; i < lsz; i++)
+    size_t lrow = (size_t)NTK_GROUP_COUNT * (size_t)s->npair;
+    for (size_t i = (size_t)(s->first - 1) * lrow; i < lay->size[NTK_SQ_NTK_LAYER]; i++)
         out[lay->offset[NTK_SQ_NTK_LAYER] + i] = 0.0;
-    memset(s->cg_cnt, 0, (size_t)(s->depth + 1) * NTK_GROUP_COUNT * sizeof *s->cg_cnt);
-    memset(s->cg_sum, 0, (size_t)(s->depth + 1) * NTK_GROUP_COUNT * (size_t)k * sizeof *s->cg_sum);
+    memset(s->cg_cnt, 0, (size_t)(s->depth + 1) * NTK_GROUP_COUNT * 2 * sizeof *s->cg_cnt);
+    memset(s->cg_sum, 0,
+           (size_t)(s->depth + 1) * NTK_GROUP_COUNT * 2 * (size_t)k * sizeof *s->cg_sum);
     s->reg[NTK_REG_X] = X;
+    for (int r = 0; r < NTK_REG_COUNT; r++) {
+        s->ver[r]++;
+        s->dver[r]++;
+    }
     memset(s->curw, 0, sizeof s->curw);
     s->curw[NTK_REG_X] = s->d;
 

@@ -13,6 +13,9 @@
 
 #include <string.h>
 
+/* Sum of four interleaved partial sums, in a fixed order. */
+#define SUM4_(a) (((a)[0] + (a)[1]) + ((a)[2] + (a)[3]))
+
 /* dst (+)= sc Z R for the rows of Z drawn from stream st (n_out x k normals, row-major). */
 static void draw_forward(ntk_sim *s, const ntk_rng_stream *st, long n_out, double sc,
                          const double *R, double *dst, int acc)
@@ -75,34 +78,50 @@ static void redraw_project(ntk_sim *s, const ntk_rng_stream *st, long n_out, int
     double *z = s->chunk;
     memset(M, 0, (size_t)k * k * sizeof *M);
     if (k == 2) {
-        double m00 = 0, m01 = 0, m10 = 0, m11 = 0, g00 = 0, g01 = 0, g11 = 0;
+        /* four interleaved partial sums per entry (fixed order; the lanes vectorize) */
+        double m00[4] = {0}, m01[4] = {0}, m10[4] = {0}, m11[4] = {0};
+        double g00[4] = {0}, g01[4] = {0}, g11[4] = {0};
         for (long r0 = 0; r0 < n_out; r0 += NTK_SIM_CHUNK) {
             long nr = n_out - r0 < NTK_SIM_CHUNK ? n_out - r0 : NTK_SIM_CHUNK;
             ntk_rng_normals(st, (uint64_t)r0 * 2u, nr * 2, z);
             const double *d = D + r0 * 2;
-            for (long i = 0; i < nr; i++) {
+            long i = 0;
+            for (; i + 4 <= nr; i += 4)
+                for (int u = 0; u < 4; u++) {
+                    long t = i + u;
+                    double z0 = z[2 * t], z1 = z[2 * t + 1], d0 = d[2 * t], d1 = d[2 * t + 1];
+                    m00[u] += z0 * d0;
+                    m01[u] += z0 * d1;
+                    m10[u] += z1 * d0;
+                    m11[u] += z1 * d1;
+                    g00[u] += d0 * d0;
+                    g01[u] += d0 * d1;
+                    g11[u] += d1 * d1;
+                }
+            for (; i < nr; i++) {
                 double z0 = z[2 * i], z1 = z[2 * i + 1], d0 = d[2 * i], d1 = d[2 * i + 1];
-                m00 += z0 * d0;
-                m01 += z0 * d1;
-                m10 += z1 * d0;
-                m11 += z1 * d1;
-                g00 += d0 * d0;
-                g01 += d0 * d1;
-                g11 += d1 * d1;
+                m00[0] += z0 * d0;
+                m01[0] += z0 * d1;
+                m10[0] += z1 * d0;
+                m11[0] += z1 * d1;
+                g00[0] += d0 * d0;
+                g01[0] += d0 * d1;
+                g11[0] += d1 * d1;
             }
         }
-        M[0] = m00;
-        M[1] = m01;
-        if (rank > 1) {
-            M[2] = m10;
-            M[3] = m11;
+        if (rank >= 1) {
+            M[0] = SUM4_(m00);
+            M[1] = SUM4_(m01);
+        }
+        if (rank >= 2) {
+            M[2] = SUM4_(m10);
+            M[3] = SUM4_(m11);
         }
         if (GD) {
-            GD[0] = g00;
-            GD[1] = GD[2] = g01;
-            GD[3] = g11;
+            GD[0] = SUM4_(g00);
+            GD[1] = GD[2] = SUM4_(g01);
+            GD[3] = SUM4_(g11);
         }
-        if (rank < 1) M[0] = M[1] = 0.0;
         return;
     }
     for (long r0 = 0; r0 < n_out; r0 += NTK_SIM_CHUNK) {
@@ -121,7 +140,7 @@ static void redraw_project(ntk_sim *s, const ntk_rng_stream *st, long n_out, int
 /* dsrc (+)= sc W^T D given M = Z^T D, the basis V (rank r) and the noise covariance GD. */
 static void conditional_back(ntk_sim *s, const ntk_rng_stream *stb, long fan_in, double sc,
                              const double *M, const double *GD, const double *V, int rank,
-                             double *dsrc, int *dlive)
+                             double *dsrc, int *dlive, double *Gsrc)
 {
     const int k = s->k;
     double L[NTK_SIM_MAX_K * NTK_SIM_MAX_K], Cp[NTK_SIM_MAX_K * NTK_SIM_MAX_K];
@@ -135,23 +154,37 @@ static void conditional_back(ntk_sim *s, const ntk_rng_stream *stb, long fan_in,
         ntk_rng_normals(stb, (uint64_t)r0 * (uint64_t)k, nr * k, xi);
         if (k == 2) {
             const double l00 = sc * L[0], l01 = sc * L[1], l10 = sc * L[2], l11 = sc * L[3];
-            double c00 = 0, c01 = 0, c10 = 0, c11 = 0;
-            for (long i = 0; i < nr; i++) {
+            double c00[4] = {0}, c01[4] = {0}, c10[4] = {0}, c11[4] = {0};
+            long i = 0;
+            for (; i + 4 <= nr; i += 4)
+                for (int u = 0; u < 4; u++) {
+                    long t = i + u, row = r0 + t;
+                    double x0 = xi[2 * t], x1 = xi[2 * t + 1];
+                    double t0 = x0 * l00 + x1 * l10, t1 = x0 * l01 + x1 * l11;
+                    T[2 * row] = t0;
+                    T[2 * row + 1] = t1;
+                    double v0 = V[2 * row], v1 = V[2 * row + 1];
+                    c00[u] += v0 * t0;
+                    c01[u] += v0 * t1;
+                    c10[u] += v1 * t0;
+                    c11[u] += v1 * t1;
+                }
+            for (; i < nr; i++) {
+                long row = r0 + i;
                 double x0 = xi[2 * i], x1 = xi[2 * i + 1];
                 double t0 = x0 * l00 + x1 * l10, t1 = x0 * l01 + x1 * l11;
-                long row = r0 + i;
                 T[2 * row] = t0;
                 T[2 * row + 1] = t1;
                 double v0 = V[2 * row], v1 = V[2 * row + 1];
-                c00 += v0 * t0;
-                c01 += v0 * t1;
-                c10 += v1 * t0;
-                c11 += v1 * t1;
+                c00[0] += v0 * t0;
+                c01[0] += v0 * t1;
+                c10[0] += v1 * t0;
+                c11[0] += v1 * t1;
             }
-            Cp[0] += c00;
-            Cp[1] += c01;
-            Cp[2] += c10;
-            Cp[3] += c11;
+            Cp[0] += SUM4_(c00);
+            Cp[1] += SUM4_(c01);
+            Cp[2] += SUM4_(c10);
+            Cp[3] += SUM4_(c11);
             continue;
         }
         for (long i = 0; i < nr; i++) {
@@ -175,20 +208,26 @@ static void conditional_back(ntk_sim *s, const ntk_rng_stream *stb, long fan_in,
         for (int j = 0; j < k; j++)
             C[a * k + j] = a < rank ? sc * M[a * k + j] - Cp[a * k + j] : 0.0;
     int live = *dlive;
+    ntk_gram_acc ga;
+    ntk_gram_acc_init(&ga, k);
     if (k == 2) {
         const double c00 = C[0], c01 = C[1], c10 = C[2], c11 = C[3];
-        if (live)
-            for (long i = 0; i < fan_in; i++) {
-                double v0 = V[2 * i], v1 = V[2 * i + 1];
-                dsrc[2 * i] += T[2 * i] + v0 * c00 + v1 * c10;
-                dsrc[2 * i + 1] += T[2 * i + 1] + v0 * c01 + v1 * c11;
-            }
-        else
-            for (long i = 0; i < fan_in; i++) {
-                double v0 = V[2 * i], v1 = V[2 * i + 1];
-                dsrc[2 * i] = T[2 * i] + v0 * c00 + v1 * c10;
-                dsrc[2 * i + 1] = T[2 * i + 1] + v0 * c01 + v1 * c11;
-            }
+        for (long r0 = 0; r0 < fan_in; r0 += NTK_SIM_CHUNK) {
+            long nr = fan_in - r0 < NTK_SIM_CHUNK ? fan_in - r0 : NTK_SIM_CHUNK;
+            double *d = dsrc + 2 * r0;
+            const double *v = V + 2 * r0, *t = T + 2 * r0;
+            if (live)
+                for (long i = 0; i < nr; i++) {
+                    d[2 * i] += t[2 * i] + v[2 * i] * c00 + v[2 * i + 1] * c10;
+                    d[2 * i + 1] += t[2 * i + 1] + v[2 * i] * c01 + v[2 * i + 1] * c11;
+                }
+            else
+                for (long i = 0; i < nr; i++) {
+                    d[2 * i] = t[2 * i] + v[2 * i] * c00 + v[2 * i + 1] * c10;
+                    d[2 * i + 1] = t[2 * i + 1] + v[2 * i] * c01 + v[2 * i + 1] * c11;
+                }
+            if (Gsrc) ntk_gram_acc_add(&ga, nr, d);
+        }
     } else {
         for (long i = 0; i < fan_in; i++) {
             const double *v = V + i * k;
@@ -199,14 +238,15 @@ static void conditional_back(ntk_sim *s, const ntk_rng_stream *stb, long fan_in,
                 dsrc[i * k + j] = live ? dsrc[i * k + j] + o : o;
             }
         }
+        if (Gsrc) ntk_gram_acc_add(&ga, fan_in, dsrc);
     }
+    if (Gsrc) ntk_gram_acc_finish(&ga, Gsrc);
     *dlive = 1;
 }
 
 void ntk_simc_linear_fwd(ntk_sim *s, long slot, int pos, long fan_in, long n_out, double sc,
                          double b, const double *src, double *dst, double *V, ntk_smalldat *sd)
 {
-    ntk_sim_gram(fan_in, s->k, src, sd->gram);
     sd->rank = ntk_sim_qr(fan_in, s->k, src, sd->gram, V, sd->R);
     ntk_rng_stream st = ntk_sim_stream(s, slot, pos, NTK_RNG_WEIGHT, 0);
     draw_forward(s, &st, n_out, sc, sd->R, dst, 0);
@@ -215,7 +255,7 @@ void ntk_simc_linear_fwd(ntk_sim *s, long slot, int pos, long fan_in, long n_out
 
 void ntk_simc_linear_bwd(ntk_sim *s, long slot, int pos, long fan_in, long n_out, double sc,
                          const double *D, double *GD, const double *V, const ntk_smalldat *sd,
-                         double *dsrc, int *dlive)
+                         double *dsrc, int *dlive, double *Gsrc)
 {
     if (!dsrc) {
         ntk_sim_gram(n_out, s->k, D, GD);
@@ -225,7 +265,7 @@ void ntk_simc_linear_bwd(ntk_sim *s, long slot, int pos, long fan_in, long n_out
     ntk_rng_stream st = ntk_sim_stream(s, slot, pos, NTK_RNG_WEIGHT, 0);
     redraw_project(s, &st, n_out, sd->rank, D, M, GD);
     ntk_rng_stream stb = ntk_sim_stream(s, slot, pos, NTK_RNG_BACK, 0);
-    conditional_back(s, &stb, fan_in, sc, M, GD, V, sd->rank, dsrc, dlive);
+    conditional_back(s, &stb, fan_in, sc, M, GD, V, sd->rank, dsrc, dlive, Gsrc);
 }
 
 void ntk_simc_cat_fwd(ntk_sim *s, long slot, int pos, long h, long fan_in, long n_out, double sc,
@@ -244,5 +284,5 @@ void ntk_simc_cat_bwd(ntk_sim *s, long slot, int pos, long h, long fan_in, long 
     ntk_rng_stream st = ntk_sim_stream(s, slot, pos, NTK_RNG_WEIGHT, h);
     redraw_project(s, &st, n_out, sd->rank, D, M, NULL);
     ntk_rng_stream stb = ntk_sim_stream(s, slot, pos, NTK_RNG_BACK, h);
-    conditional_back(s, &stb, fan_in, sc, M, GD, V, sd->rank, dentry, dlive);
+    conditional_back(s, &stb, fan_in, sc, M, GD, V, sd->rank, dentry, dlive, NULL);
 }

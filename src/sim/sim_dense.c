@@ -54,7 +54,7 @@ static void dense_mul_t(ntk_sim *s, const ntk_rng_stream *st, long fan_in, long 
 void ntk_simd_linear_fwd(ntk_sim *s, long slot, int pos, long fan_in, long n_out, double sc,
                          double b, const double *src, double *dst, ntk_smalldat *sd)
 {
-    ntk_sim_gram(fan_in, s->k, src, sd->gram);
+    (void)sd;
     ntk_rng_stream st = ntk_sim_stream(s, slot, pos, NTK_RNG_WEIGHT, 0);
     dense_mul(s, &st, fan_in, n_out, sc, src, dst, 0);
     add_bias(s, slot, pos, n_out, b, dst);

@@ -49,6 +49,11 @@ struct ntk_sim {
     double *dreg[NTK_REG_COUNT];
     int glive[NTK_REG_COUNT]; /* 0: gradient is logically zero (buffer content stale) */
     long curw[NTK_REG_COUNT];
+    /* Gram matrices of register values and gradients, valid while the version matches */
+    unsigned long ver[NTK_REG_COUNT], dver[NTK_REG_COUNT]; /* bumped at every write */
+    unsigned long gc_ver[NTK_REG_COUNT], dgc_ver[NTK_REG_COUNT];
+    double gc[NTK_REG_COUNT][NTK_SIM_MAX_K * NTK_SIM_MAX_K];
+    double dgc[NTK_REG_COUNT][NTK_SIM_MAX_K * NTK_SIM_MAX_K];
     double *scratch; /* maxw x k */
     double *chunk;   /* normals chunk: NTK_SIM_CHUNK x max(k, maxw) */
     double *wbuf;    /* dense: a block of weight rows */
@@ -75,14 +80,15 @@ struct ntk_sim {
     int *hrank;
 
     /* per-sample accumulators */
-    double *cg_cnt; /* [row][group] entry counts for chi_group */
-    double *cg_sum; /* [row][group][input] sums of squared entry gradients */
+    double *cg_cnt; /* [row][group][weight|bias] number of tensors, for chi_group */
+    double *cg_sum; /* [row][group][weight|bias][input] sums of Pi_dst K_src (see add_param) */
 
     ntk_rng_key key;
     uint32_t sample;
 };
 
-#define NTK_SIM_CHUNK 256 /* rows of normals generated per call */
+#define NTK_SIM_CHUNK     256  /* rows of normals generated per call */
+#define NTK_SIM_ACT_CHUNK 1024 /* rows per pass of the fused elementwise loops (multiple of 4) */
 
 /* Stream of op (slot, pos), purpose and matrix index h. */
 static inline ntk_rng_stream ntk_sim_stream(const struct ntk_sim *s, long slot, int pos,
@@ -102,6 +108,17 @@ long ntk_sim_record_nonfinite(const ntk_sim_layout *lay, long first, const doubl
 /* ------------------------------------------------------------------ small linear algebra */
 /* G = A^T A for A n x k row-major; G full k x k. */
 void ntk_sim_gram(long n, int k, const double *A, double *G);
+/* The same accumulated over consecutive chunks of rows (every chunk but the last a multiple of 4
+ * rows): gives the same bits as ntk_sim_gram on the whole array. */
+typedef struct {
+    int k;
+    long rows;
+    double lane[4][3];                                   /* k == 2 */
+    double tri[NTK_SIM_MAX_K * (NTK_SIM_MAX_K + 1) / 2]; /* other k, packed i <= j */
+} ntk_gram_acc;
+void ntk_gram_acc_init(ntk_gram_acc *acc, int k);
+void ntk_gram_acc_add(ntk_gram_acc *acc, long n, const double *A);
+void ntk_gram_acc_finish(const ntk_gram_acc *acc, double *G);
 /* Pivoted Cholesky of the k x k PSD matrix G: returns the rank r and R (k x k row-major, rows
  * < r) with G[i][j] ~ sum_{a<r} R[a][i] R[a][j], R[a][piv[b]] = 0 for b < a. A column is
  * dropped once its residual diagonal is <= tol * G[j][j] (tol relative to its own norm). */
@@ -115,19 +132,20 @@ int ntk_sim_qr(long n, int k, const double *X, const double *G, double *V, doubl
 #define NTK_SIM_RANK_TOL 1e-13
 
 /* ------------------------------------------------------------------ engines */
-/* Forward of a LINEAR: dst = s W src + b beta (b = 0: no bias). Fills sd->gram (and for the
- * conditional engine V in tape, sd->R, sd->rank). */
+/* Forward of a LINEAR: dst = s W src + b beta (b = 0: no bias). sd->gram holds the Gram of src
+ * on entry; the conditional engine fills V (tape), sd->R and sd->rank. */
 void ntk_simd_linear_fwd(struct ntk_sim *s, long slot, int pos, long fan_in, long n_out, double sc,
                          double b, const double *src, double *dst, ntk_smalldat *sd);
 void ntk_simc_linear_fwd(struct ntk_sim *s, long slot, int pos, long fan_in, long n_out, double sc,
                          double b, const double *src, double *dst, double *V, ntk_smalldat *sd);
 /* Backward: given D = df/d dst (n_out x k) writes GD = D^T D (k x k) and, if dsrc != NULL,
- * dsrc (+)= s W^T D (accumulate if *dlive, else overwrite; sets *dlive). */
+ * dsrc (+)= s W^T D (accumulate if *dlive, else overwrite; sets *dlive). The conditional engine
+ * also writes the Gram of the new dsrc into Gsrc if it is not NULL. */
 void ntk_simd_linear_bwd(struct ntk_sim *s, long slot, int pos, long fan_in, long n_out, double sc,
                          const double *D, double *GD, double *dsrc, int *dlive);
 void ntk_simc_linear_bwd(struct ntk_sim *s, long slot, int pos, long fan_in, long n_out, double sc,
                          const double *D, double *GD, const double *V, const ntk_smalldat *sd,
-                         double *dsrc, int *dlive);
+                         double *dsrc, int *dlive, double *Gsrc);
 /* History matrix h of a DENSECAT: forward dst (+)= sc W_h entry (acc: add), backward
  * dentry (+)= sc W_h^T D. For the conditional engine `entry` is the stored V_h. */
 void ntk_simd_cat_fwd(struct ntk_sim *s, long slot, int pos, long h, long fan_in, long n_out,
