@@ -35,6 +35,7 @@
 #include "ntksweep/gauss.h"
 #include "theory/theory_priv.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,8 +171,11 @@ static void sv_axpy(svec *y, int n, double c, const double *x, double lx, const 
 static void renorm(double *v, int n, double *ls)
 {
     double m = 0.0;
-    for (int i = 0; i < n; i++)
-        m = fmax(m, fabs(v[i]));
+    for (int i = 0; i < n; i++) {
+        double a = fabs(v[i]);
+        if (a > m) /* NaN compares false and is ignored */
+            m = a;
+    }
     if (!(m > 0.0) || !isfinite(m) || (m <= RENORM_HI && m >= RENORM_LO)) return;
     int e = ilogb(m);
     for (int i = 0; i < n; i++)
@@ -180,18 +184,33 @@ static void renorm(double *v, int n, double *ls)
 }
 
 /* True value of a mantissa at log scale ls. */
-static double unscale(double v, double ls)
+static inline double unscale(double v, double ls)
 {
     if (ls == 0.0 || v == 0.0 || !isfinite(v)) return v;
     if (fabs(ls) < 700.0) return v * exp(ls);
     return copysign(exp(log(fabs(v)) + ls), v);
 }
 
+static inline double scaled(double v, double ls, double f);
+
 /* ------------------------------------------------------------------ workspace */
+
+/* Memo of one ACT pair entry: the last NMEMO distinct inputs (q1, q2, q12, distance or 0, mult)
+ * and their results. Several slots catch the short floating-point cycles (period 2-3 in the last
+ * bit) in which recursions often end instead of a bitwise fixed point. */
+#define NMEMO 8
+typedef struct {
+    double key[5];
+    double T, Td, D;
+} mslot;
+
+typedef struct {
+    unsigned char used, next, last;
+} mstate;
 
 typedef struct {
     double *K;  /* 2P mantissas: covariance K, then distance D_ij = (K_ii + K_jj)/2 - K_ij */
-    double *Th; /* NG * P mantissas, group-major */
+    double *Th; /* nga * P mantissas: the NTK of each active group (slot-major) */
     double ls, lt;
     int def;
 } treg;
@@ -205,18 +224,22 @@ typedef struct {
     int *pi_, *pj_, *dg; /* pair -> i, j; input -> its diagonal pair */
     const double *gram;
     unsigned trained;
+    int nga, gslot[NG]; /* active groups (trained and present): count and slot of each group */
+    int gact[NG];       /* the active groups, in slot order                                   */
+    int ngu, gu[NG];    /* groups present in the program (trained or not)                     */
     double homog;
     int dense;
     int memo;
     long *ncalls;
     long nonfinite;
+    double *qb[NTK_TQ_COUNT]; /* result arrays and their row / group strides */
+    size_t qrs[NTK_TQ_COUNT], qgs[NTK_TQ_COUNT];
     treg reg[NTK_REG_COUNT], tmp;
     svec histK, histT; /* running sums over the history register (DENSECAT); histK is 2P */
     double *xtrue;     /* 2P: true kernel passed to non-homogeneous activations */
     /* per section and op: memo (key 4P, T P, Td P, valid P) and saved backward data (P) */
-    double *mkey[SEC_COUNT][MAXOPS], *mT[SEC_COUNT][MAXOPS], *mTd[SEC_COUNT][MAXOPS],
-        *mD[SEC_COUNT][MAXOPS];
-    unsigned char *mok[SEC_COUNT][MAXOPS];
+    mslot *msl[SEC_COUNT][MAXOPS];  /* P * NMEMO cached evaluations per ACT op */
+    mstate *mst[SEC_COUNT][MAXOPS]; /* P cache states */
     double *sv[SEC_COUNT][MAXOPS], svls[SEC_COUNT][MAXOPS];
     int first_act[SEC_COUNT];
     /* backward scratch */
@@ -228,8 +251,9 @@ typedef struct {
     svec hfac, hn[NG], hcw[NG], hcb[NG];
     int hncw[NG], hncb[NG];
     /* per-row cumulative log|m| and counts of zero, infinite and negative factors, (L+1) * P */
-    double *cum_log;
-    int *cum_z, *cum_i, *cum_n;
+    double *mrow, *mrow_ls;
+    /* finish_bwd scratch: running product of block factors above a row (P) and Pi there (P) */
+    double *tail, *pout;
     /* per-row scales of the relative ntk_layer / chi_group mantissas kept in res, and counts */
     double *nl_ls, *cg_ls;
     int *cg_cnt;
@@ -273,11 +297,8 @@ static void ws_layout(tws *w, bump *b)
     const int nops[SEC_COUNT] = {w->prog->n_stem, w->prog->n_block, w->prog->n_head};
     for (int s = 0; s < SEC_COUNT; s++)
         for (int o = 0; o < nops[s]; o++) {
-            w->mkey[s][o] = bump_take(b, 5 * dP);
-            w->mT[s][o] = bump_take(b, dP);
-            w->mTd[s][o] = bump_take(b, dP);
-            w->mD[s][o] = bump_take(b, dP);
-            w->mok[s][o] = bump_take(b, (size_t)P);
+            w->msl[s][o] = bump_take(b, (size_t)P * NMEMO * sizeof(mslot));
+            w->mst[s][o] = bump_take(b, (size_t)P * sizeof(mstate));
             w->sv[s][o] = bump_take(b, dP);
         }
     w->pd = bump_take(b, dP);
@@ -292,10 +313,10 @@ static void ws_layout(tws *w, bump *b)
         w->hcw[g].v = bump_take(b, (size_t)k * sizeof(double));
         w->hcb[g].v = bump_take(b, (size_t)k * sizeof(double));
     }
-    w->cum_log = bump_take(b, rows * dP);
-    w->cum_z = bump_take(b, rows * (size_t)P * sizeof(int));
-    w->cum_i = bump_take(b, rows * (size_t)P * sizeof(int));
-    w->cum_n = bump_take(b, rows * (size_t)P * sizeof(int));
+    w->tail = bump_take(b, dP);
+    w->pout = bump_take(b, dP);
+    w->mrow = bump_take(b, rows * dP);
+    w->mrow_ls = bump_take(b, rows * sizeof(double));
     w->nl_ls = bump_take(b, rows * NG * sizeof(double));
     w->cg_ls = bump_take(b, rows * NG * sizeof(double));
     w->cg_cnt = bump_take(b, rows * NG * sizeof(int));
@@ -312,9 +333,9 @@ static void put(tws *w, double *dst, double v, int over)
     if (!isfinite(v)) w->nonfinite++;
 }
 
-static double *at(tws *w, ntk_theory_qty q, long layer, int group, int idx)
+static inline double *at(tws *w, ntk_theory_qty q, long layer, int group, int idx)
 {
-    return ntk_theory_at(w->res, q, layer, group, idx);
+    return w->qb[q] + (size_t)layer * w->qrs[q] + (size_t)group * w->qgs[q] + (size_t)idx;
 }
 
 /* Correlation of pair p of a packed mantissa array. */
@@ -379,18 +400,32 @@ static void act_eval(tws *w, int sec, int oi, double mult, const double *x, doub
     const int P = w->P;
     const double m2 = mult * mult;
     const int relu = act->kind == NTK_ACT_RELU, ident = act->kind == NTK_ACT_IDENTITY;
-    double *key = w->mkey[sec][oi], *mT = w->mT[sec][oi], *mTd = w->mTd[sec][oi],
-           *mD = w->mD[sec][oi];
-    unsigned char *ok = w->mok[sec][oi];
+    mslot *msl = w->msl[sec][oi];
+    mstate *mst = w->mst[sec][oi];
     double *T = Tn, *Dn = Tn + P;
     for (int p = 0; p < P; p++) {
         int i = w->pi_[p], j = w->pj_[p];
-        double cur[5] = {x[w->dg[i]], x[w->dg[j]], x[p], x[P + p], mult};
-        if (w->memo && ok[p] && memcmp(cur, key + 5 * p, sizeof cur) == 0) {
-            T[p] = mT[p];
-            Td[p] = mTd[p];
-            Dn[p] = mD[p];
-            continue;
+        /* the distance enters only the ReLU off-diagonal evaluation */
+        double cur[5] = {x[w->dg[i]], x[w->dg[j]], x[p], relu && i != j ? x[P + p] : 0.0, mult};
+        mslot *sl = msl + (size_t)p * NMEMO;
+        mstate *st = mst + p;
+        if (w->memo && st->used) {
+            int hit = -1;
+            if (memcmp(cur, sl[st->last].key, sizeof cur) == 0)
+                hit = st->last;
+            else
+                for (int c = 0; c < st->used; c++)
+                    if (memcmp(cur, sl[c].key, sizeof cur) == 0) {
+                        hit = c;
+                        break;
+                    }
+            if (hit >= 0) {
+                st->last = (unsigned char)hit;
+                T[p] = sl[hit].T;
+                Td[p] = sl[hit].Td;
+                Dn[p] = sl[hit].D;
+                continue;
+            }
         }
         ntk_gauss_val g;
         double dn = 0.0;
@@ -407,14 +442,22 @@ static void act_eval(tws *w, int sec, int oi, double mult, const double *x, doub
             if (w->ncalls) (*w->ncalls)++;
         } else {
             g = ntk_gauss_pair(act, mult, cur[0], cur[1], cur[2]);
-            dn = ident ? m2 * cur[3] : 0.0; /* other activations: from the T values below */
+            dn = ident ? m2 * x[P + p] : 0.0; /* other activations: from the T values below */
             if (w->ncalls) (*w->ncalls)++;
         }
-        T[p] = mT[p] = g.T;
-        Td[p] = mTd[p] = g.Tdot;
-        Dn[p] = mD[p] = dn;
-        memcpy(key + 5 * p, cur, sizeof cur);
-        ok[p] = 1;
+        T[p] = g.T;
+        Td[p] = g.Tdot;
+        Dn[p] = dn;
+        if (w->memo) {
+            mslot *d = sl + st->next;
+            memcpy(d->key, cur, sizeof cur);
+            d->T = g.T;
+            d->Td = g.Tdot;
+            d->D = dn;
+            st->last = st->next;
+            st->next = (unsigned char)((st->next + 1) % NMEMO);
+            if (st->used < NMEMO) st->used++;
+        }
     }
     if (!relu && !ident)
         for (int p = 0; p < P; p++) {
@@ -425,7 +468,7 @@ static void act_eval(tws *w, int sec, int oi, double mult, const double *x, doub
 
 static void fwd_linear(tws *w, const ntk_op *op, double f, int sec, int oi)
 {
-    const int P = w->P, GP = NG * P;
+    const int P = w->P, GP = w->nga * P;
     const treg *s = &w->reg[op->src];
     treg *t = &w->tmp;
     double wf = op->w * f, bf = op->b * f, w2 = wf * wf, b2 = bf * bf;
@@ -467,12 +510,12 @@ static void fwd_linear(tws *w, const ntk_op *op, double f, int sec, int oi)
     if (hasK) {
         double cK = rescale(w2, s->ls, L);
         for (int p = 0; p < P; p++)
-            t->Th[gw * P + p] += cK * s->K[p];
+            t->Th[w->gslot[gw] * P + p] += cK * s->K[p];
     }
     if (hasB) {
         double cB = rescale(b2, 0.0, L);
         for (int p = 0; p < P; p++)
-            t->Th[gb * P + p] += cB;
+            t->Th[w->gslot[gb] * P + p] += cB;
     }
     t->lt = L;
 }
@@ -504,7 +547,7 @@ static void fwd_act(tws *w, const ntk_op *op, double f, int sec, int oi)
     double *Td = w->sv[sec][oi];
     act_eval(w, sec, oi, mult, x, t->K, Td);
     w->svls[sec][oi] = tds;
-    for (int g = 0; g < NG; g++)
+    for (int g = 0; g < w->nga; g++)
         for (int p = 0; p < P; p++)
             t->Th[g * P + p] = Td[p] * s->Th[g * P + p];
     t->lt = s->lt + tds;
@@ -513,7 +556,7 @@ static void fwd_act(tws *w, const ntk_op *op, double f, int sec, int oi)
 
 static void fwd_add(tws *w, const ntk_op *op, double f)
 {
-    const int P = w->P, GP = NG * P;
+    const int P = w->P, GP = w->nga * P;
     const treg *a = &w->reg[op->src];
     const treg *b = op->src2 >= 0 ? &w->reg[op->src2] : NULL;
     treg *t = &w->tmp;
@@ -533,7 +576,7 @@ static void fwd_add(tws *w, const ntk_op *op, double f)
 
 static void fwd_densecat(tws *w, const ntk_op *op, double f, long l)
 {
-    const int P = w->P, GP = NG * P;
+    const int P = w->P, GP = w->nga * P;
     treg *t = &w->tmp;
     double wf = op->w * f, c = wf * wf / (double)l;
     svec yk = {t->K, 0.0, 0}, yt = {t->Th, 0.0, 0};
@@ -554,7 +597,7 @@ static void fwd_densecat(tws *w, const ntk_op *op, double f, long l)
         }
         double cc = rescale(c, w->histK.ls, yt.ls);
         for (int p = 0; p < P; p++)
-            t->Th[gw * P + p] += cc * w->histK.v[p];
+            t->Th[w->gslot[gw] * P + p] += cc * w->histK.v[p];
     }
     if (!yk.has) memset(t->K, 0, 2 * (size_t)P * sizeof(double));
     if (!yt.has) memset(t->Th, 0, (size_t)GP * sizeof(double));
@@ -589,69 +632,94 @@ static void fwd_op(tws *w, const ntk_op *op, int sec, int oi, long l)
     w->tmp.K = tmp.K;
     w->tmp.Th = tmp.Th;
     renorm(d->K, 2 * w->P, &d->ls);
-    renorm(d->Th, NG * w->P, &d->lt);
+    renorm(d->Th, w->nga * w->P, &d->lt);
 }
 
 static void hist_add(tws *w)
 {
     const treg *h = &w->reg[w->prog->hist_reg];
     sv_axpy(&w->histK, 2 * w->P, 1.0, h->K, h->ls, NULL);
-    sv_axpy(&w->histT, NG * w->P, 1.0, h->Th, h->lt, NULL);
+    sv_axpy(&w->histT, w->nga * w->P, 1.0, h->Th, h->lt, NULL);
     renorm(w->histK.v, 2 * w->P, &w->histK.ls);
-    renorm(w->histT.v, NG * w->P, &w->histT.ls);
+    renorm(w->histT.v, w->nga * w->P, &w->histT.ls);
 }
 
 /* ------------------------------------------------------------------ row records (forward) */
 
+/* log of the diagonal entries of a mantissa array at scale ls into out[k] (identical neighbouring
+ * entries, e.g. equal-norm inputs, share one evaluation). */
+static void log_diag(const tws *w, const double *K, double ls, double *out)
+{
+    for (int i = 0; i < w->k; i++) {
+        double v = K[w->dg[i]];
+        out[i] = (i > 0 && v == K[w->dg[i - 1]]) ? out[i - 1] : log(v) + ls;
+    }
+}
+
 static void rec_fwd(tws *w, long row, int sec)
 {
-    const int P = w->P;
+    const int P = w->P, k = w->k;
     const treg *q = &w->reg[w->prog->reg_q], *s = &w->reg[w->prog->reg_p];
+    double *lg = w->gk1;
     if (q->def) {
+        double f = exp(q->ls), *dq = at(w, NTK_TQ_Q, row, 0, 0), *dc = at(w, NTK_TQ_C, row, 0, 0);
         for (int p = 0; p < P; p++) {
-            put(w, at(w, NTK_TQ_Q, row, 0, p), unscale(q->K[p], q->ls), 0);
-            put(w, at(w, NTK_TQ_C, row, 0, p), corr(w, q->K, p), 0);
+            put(w, dq + p, scaled(q->K[p], q->ls, f), 0);
+            put(w, dc + p, corr(w, q->K, p), 0);
         }
-        for (int i = 0; i < w->k; i++)
-            put(w, at(w, NTK_TQ_LOG_Q, row, 0, i), log(q->K[w->dg[i]]) + q->ls, 0);
+        log_diag(w, q->K, q->ls, lg);
+        for (int i = 0; i < k; i++)
+            put(w, at(w, NTK_TQ_LOG_Q, row, 0, i), lg[i], 0);
     }
+    double f = exp(s->ls), *dp = at(w, NTK_TQ_P, row, 0, 0), *de = at(w, NTK_TQ_E, row, 0, 0),
+           *ds = at(w, NTK_TQ_S, row, 0, 0);
     for (int p = 0; p < P; p++) {
         /* metric expressivity (p + p')/2 - gamma: the carried distance, free of cancellation */
-        int i = w->pi_[p], j = w->pj_[p];
-        put(w, at(w, NTK_TQ_P, row, 0, p), unscale(s->K[p], s->ls), 0);
-        put(w, at(w, NTK_TQ_E, row, 0, p), corr(w, s->K, p), 0);
-        put(w, at(w, NTK_TQ_S, row, 0, p), i == j ? 0.0 : unscale(s->K[P + p], s->ls), 0);
+        put(w, dp + p, scaled(s->K[p], s->ls, f), 0);
+        put(w, de + p, corr(w, s->K, p), 0);
+        put(w, ds + p, w->pi_[p] == w->pj_[p] ? 0.0 : scaled(s->K[P + p], s->ls, f), 0);
     }
-    for (int i = 0; i < w->k; i++)
-        put(w, at(w, NTK_TQ_LOG_P, row, 0, i), log(s->K[w->dg[i]]) + s->ls, 0);
+    log_diag(w, s->K, s->ls, lg);
+    for (int i = 0; i < k; i++)
+        put(w, at(w, NTK_TQ_LOG_P, row, 0, i), lg[i], 0);
     int fa = w->first_act[sec];
-    if (fa >= 0)
+    if (fa >= 0) {
+        double fl = exp(w->svls[sec][fa]), *dk = at(w, NTK_TQ_KDOT, row, 0, 0);
         for (int p = 0; p < P; p++)
-            put(w, at(w, NTK_TQ_KDOT, row, 0, p), unscale(w->sv[sec][fa][p], w->svls[sec][fa]), 0);
+            put(w, dk + p, scaled(w->sv[sec][fa][p], w->svls[sec][fa], fl), 0);
+    }
 }
 
 static void rec_head(tws *w, long row, int over)
 {
-    const int P = w->P;
+    const int P = w->P, k = w->k;
     const treg *F = &w->reg[w->prog->head[w->prog->n_head - 1].dst];
     double *sum = w->pd; /* scratch: summed NTK mantissas */
     for (int p = 0; p < P; p++) {
         double acc = 0.0;
-        for (int g = 0; g < NG; g++)
+        for (int g = 0; g < w->nga; g++)
             acc += F->Th[g * P + p];
         sum[p] = acc;
     }
+    double fk = exp(F->ls), ft = exp(F->lt);
+    double *dn = at(w, NTK_TQ_NNGP, row, 0, 0), *dt = at(w, NTK_TQ_NTK, row, 0, 0),
+           *dm = at(w, NTK_TQ_NTK_NORM, row, 0, 0), *da = at(w, NTK_TQ_NTK_AVG, row, 0, 0);
     for (int p = 0; p < P; p++) {
-        put(w, at(w, NTK_TQ_NNGP, row, 0, p), unscale(F->K[p], F->ls), over);
-        double ntk = unscale(sum[p], F->lt);
-        put(w, at(w, NTK_TQ_NTK, row, 0, p), ntk, over);
-        put(w, at(w, NTK_TQ_NTK_NORM, row, 0, p), corr(w, sum, p), over);
-        if (row >= 1) put(w, at(w, NTK_TQ_NTK_AVG, row, 0, p), ntk / (double)row, over);
-        for (int g = 0; g < NG; g++)
-            put(w, at(w, NTK_TQ_NTK_GROUP, row, g, p), unscale(F->Th[g * P + p], F->lt), over);
+        put(w, dn + p, scaled(F->K[p], F->ls, fk), over);
+        double ntk = scaled(sum[p], F->lt, ft);
+        put(w, dt + p, ntk, over);
+        put(w, dm + p, corr(w, sum, p), over);
+        if (row >= 1) put(w, da + p, ntk / (double)row, over);
     }
-    for (int i = 0; i < w->k; i++)
-        put(w, at(w, NTK_TQ_LOG_NTK, row, 0, i), log(sum[w->dg[i]]) + F->lt, over);
+    for (int sl = 0; sl < w->nga; sl++) { /* inactive groups hold 0 from the start */
+        double *dg = at(w, NTK_TQ_NTK_GROUP, row, w->gact[sl], 0);
+        for (int p = 0; p < P; p++)
+            put(w, dg + p, scaled(F->Th[sl * P + p], F->lt, ft), over);
+    }
+    double *lg = w->gk1;
+    log_diag(w, sum, F->lt, lg);
+    for (int i = 0; i < k; i++)
+        put(w, at(w, NTK_TQ_LOG_NTK, row, 0, i), lg[i], over);
 }
 
 /* ------------------------------------------------------------------ backward */
@@ -727,26 +795,17 @@ static int sect_bwd(tws *w, const ntk_op *ops, int n, int sec, int out_reg, long
     return 0;
 }
 
-/* Stores the section's relative backward results at row (m: the block factor, NULL for the
- * stem, whose row starts the cumulative sums). */
+/* Stores the section's relative backward results at row (m: the block factor mapping Pi at the
+ * output of block row to Pi at its input; NULL for the stem). */
 static void store_bwd(tws *w, long row, const svec *m)
 {
     const int P = w->P, k = w->k;
-    for (int p = 0; p < P; p++) {
-        size_t c = (size_t)row * P + p, pr = c - (size_t)P;
-        if (!m) {
-            w->cum_log[c] = 0.0;
-            w->cum_z[c] = w->cum_i[c] = w->cum_n[c] = 0;
-            continue;
-        }
-        double v = m->has ? m->v[p] : 0.0;
-        w->cum_log[c] = w->cum_log[pr];
-        w->cum_z[c] = w->cum_z[pr] + (v == 0.0);
-        w->cum_i[c] = w->cum_i[pr] + (isinf(v) != 0);
-        w->cum_n[c] = w->cum_n[pr] + (v < 0.0);
-        if (v != 0.0 && !isinf(v)) w->cum_log[c] += log(fabs(v)) + m->ls;
-    }
-    for (int g = 0; g < NG; g++) {
+    double *mr = w->mrow + (size_t)row * P;
+    w->mrow_ls[row] = m && m->has ? m->ls : 0.0;
+    for (int p = 0; p < P; p++)
+        mr[p] = m ? (m->has ? m->v[p] : 0.0) : 1.0;
+    for (int sl = 0; sl < w->nga; sl++) { /* other groups hold 0 from the start */
+        int g = w->gact[sl];
         double *dst = at(w, NTK_TQ_NTK_LAYER, row, g, 0);
         size_t gi = (size_t)row * NG + g;
         if (w->nrel[g].has) {
@@ -756,6 +815,10 @@ static void store_bwd(tws *w, long row, const svec *m)
             memset(dst, 0, (size_t)P * sizeof(double));
             w->nl_ls[gi] = 0.0;
         }
+    }
+    for (int u = 0; u < w->ngu; u++) { /* groups absent from the program stay NaN */
+        int g = w->gu[u];
+        size_t gi = (size_t)row * NG + g;
         double *cg = at(w, NTK_TQ_CHI_GROUP, row, g, 0);
         const svec *src = w->cw[g] ? &w->chw[g] : w->cb[g] ? &w->chb[g] : NULL;
         int cnt = w->cw[g] ? w->cw[g] : w->cb[g];
@@ -789,109 +852,87 @@ static void store_head(tws *w)
     }
 }
 
-/* A product of factors in log form: value = sgn * exp(lg), or zero / infinite / undefined. */
-typedef struct {
-    double lg;
-    int sgn, zero, inf;
-} lprod;
-
-static double lp_value(lprod a)
+/* v * exp(ls) * f, where f = exp(ls) is precomputed by the caller when finite (else NAN): a plain
+ * product when representable, else evaluated in logs (overflow gives inf, underflow 0). */
+static inline double scaled(double v, double ls, double f)
 {
-    if (a.zero && a.inf) return NAN;
-    if (a.zero) return 0.0;
-    if (a.inf) return a.sgn * INFINITY;
-    return a.sgn * exp(a.lg);
+    if (v == 0.0 || !isfinite(v) || ls == 0.0) return v;
+    if (!isnan(f)) {
+        double r = v * f;
+        if (isfinite(r) && fabs(r) >= DBL_MIN) return r;
+    }
+    return copysign(exp(log(fabs(v)) + ls), v);
 }
 
-/* Product over blocks row+1..L of pair p (chi of row relative to the stream at L). */
-static lprod tail_prod(const tws *w, long row, int p)
+static double expf_(double ls)
 {
-    size_t a = (size_t)row * w->P + p, b = (size_t)w->L * w->P + p;
-    lprod r;
-    r.zero = w->cum_z[b] - w->cum_z[a] > 0;
-    r.inf = w->cum_i[b] - w->cum_i[a] > 0;
-    r.sgn = ((w->cum_n[b] - w->cum_n[a]) & 1) ? -1 : 1;
-    r.lg = w->cum_log[b] - w->cum_log[a];
-    return r;
+    return fabs(ls) < 700.0 ? exp(ls) : NAN;
 }
 
-/* Multiplies a log product by a mantissa at scale ls. */
-static lprod lp_mul(lprod a, double v, double ls)
-{
-    if (v == 0.0)
-        a.zero = 1;
-    else if (isinf(v))
-        a.inf = 1;
-    else
-        a.lg += log(fabs(v)) + ls;
-    if (v < 0.0) a.sgn = -a.sgn;
-    if (isnan(v)) a.lg = NAN;
-    return a;
-}
-
-/* Fills chi, log_chi, grad_corr, ntk_layer and chi_group from the stored per-row records. */
+/* Fills chi, log_chi, grad_corr, ntk_layer and chi_group from the stored per-row records, walking
+ * down from the model depth L with the running product of the block factors above each row:
+ * tail(l) = prod_{j=l+1..L} m_j (chi relative to the stream at L) and Pi_out(l) = h .* tail(l). */
 static void finish_bwd(tws *w)
 {
     const int P = w->P, k = w->k;
-    for (long row = w->row_stem; row <= w->L; row++) {
+    double *tail = w->tail, *po = w->pout, tls = 0.0;
+    const double *h = w->hfac.v;
+    const double hls = w->hfac.ls;
+    for (int p = 0; p < P; p++)
+        tail[p] = 1.0;
+    for (long row = w->L; row >= w->row_stem; row--) {
+        double ftl = expf_(tls), fpo = expf_(tls + hls);
+        for (int p = 0; p < P; p++)
+            po[p] = w->hfac.has ? tail[p] * h[p] : 0.0;
         for (int i = 0; i < k; i++) {
-            lprod c = tail_prod(w, row, w->dg[i]);
-            put(w, at(w, NTK_TQ_CHI, row, 0, i), lp_value(c), 0);
-            double lc = c.zero ? (c.inf ? NAN : -INFINITY) : c.inf ? INFINITY : c.lg;
-            put(w, at(w, NTK_TQ_LOG_CHI, row, 0, i), lc, 0);
+            double t = tail[w->dg[i]];
+            put(w, at(w, NTK_TQ_CHI, row, 0, i), scaled(t, tls, ftl), 0);
+            put(w, at(w, NTK_TQ_LOG_CHI, row, 0, i), log(t) + tls, 0);
         }
         for (int p = 0; p < P; p++) {
-            int i = w->pi_[p], j = w->pj_[p];
-            lprod a = lp_mul(tail_prod(w, row, p), w->hfac.has ? w->hfac.v[p] : 0.0, w->hfac.ls);
-            lprod di = lp_mul(tail_prod(w, row, w->dg[i]), w->hfac.has ? w->hfac.v[w->dg[i]] : 0.0,
-                              w->hfac.ls);
-            lprod dj = lp_mul(tail_prod(w, row, w->dg[j]), w->hfac.has ? w->hfac.v[w->dg[j]] : 0.0,
-                              w->hfac.ls);
-            double gc;
-            if (di.zero || dj.zero || di.inf || dj.inf || a.inf)
-                gc = NAN;
-            else if (a.zero)
-                gc = 0.0;
-            else
-                gc = a.sgn * exp(a.lg - 0.5 * (di.lg + dj.lg));
-            put(w, at(w, NTK_TQ_GRAD_CORR, row, 0, p), gc, 0);
-            /* ntk_layer: relative mantissa times Pi at the output of this row's section */
-            for (int g = 0; g < NG; g++) {
-                double *d = at(w, NTK_TQ_NTK_LAYER, row, g, p);
-                double mv = *d;
-                lprod t = lp_mul(a, mv, w->nl_ls[(size_t)row * NG + g]);
-                double v = (mv == 0.0 && !a.inf) ? 0.0 : lp_value(t);
-                if (row == w->L && w->hn[g].has) v += unscale(w->hn[g].v[p], w->hn[g].ls);
-                put(w, d, v, 0);
+            /* the scale cancels in the correlation */
+            double a = po[p], ai = po[w->dg[w->pi_[p]]], aj = po[w->dg[w->pj_[p]]];
+            put(w, at(w, NTK_TQ_GRAD_CORR, row, 0, p), a / (sqrt(ai) * sqrt(aj)), 0);
+        }
+        for (int sl = 0; sl < w->nga; sl++) {
+            int g = w->gact[sl];
+            double *d = at(w, NTK_TQ_NTK_LAYER, row, g, 0), ls = w->nl_ls[(size_t)row * NG + g];
+            double f = ls == 0.0 ? fpo : expf_(ls + tls + hls);
+            int head = row == w->L && w->hn[g].has;
+            for (int p = 0; p < P; p++) {
+                double v = d[p] == 0.0 ? 0.0 : scaled(d[p] * po[p], ls + tls + hls, f);
+                if (head) v += unscale(w->hn[g].v[p], w->hn[g].ls);
+                put(w, d + p, v, 0);
             }
         }
-        for (int g = 0; g < NG; g++) {
+        for (int u = 0; u < w->ngu; u++) {
+            int g = w->gu[u];
             size_t gi = (size_t)row * NG + g;
             int cntB = w->cg_cnt[gi];
             int cntH = row == w->L ? (w->hncw[g] ? w->hncw[g] : w->hncb[g]) : 0;
             const svec *hs = w->hncw[g] ? &w->hcw[g] : &w->hcb[g];
+            double *d = at(w, NTK_TQ_CHI_GROUP, row, g, 0), ls = w->cg_ls[gi];
+            if (!cntB && !cntH) continue; /* no such parameters in this layer: stays NaN */
+            double f = ls == 0.0 ? ftl : expf_(ls + tls);
             for (int i = 0; i < k; i++) {
-                double *d = at(w, NTK_TQ_CHI_GROUP, row, g, i);
                 double v = NAN;
-                if (cntB) {
-                    lprod t = lp_mul(tail_prod(w, row, w->dg[i]), *d, w->cg_ls[gi]);
-                    v = (*d == 0.0) ? 0.0 : lp_value(t);
-                }
+                if (cntB) v = d[i] == 0.0 ? 0.0 : scaled(d[i] * tail[w->dg[i]], ls + tls, f);
                 if (cntH) {
                     /* readout: per-entry gradient relative to the stream gradient h at depth L */
-                    lprod t = {0.0, 1, 0, 0};
-                    t = lp_mul(t, hs->v[i] / cntH, hs->ls);
-                    double hd = w->hfac.has ? w->hfac.v[w->dg[i]] : 0.0;
-                    double lh = log(fabs(hd)) + w->hfac.ls;
-                    t.lg -= lh;
-                    double hv = hd == 0.0 ? INFINITY : lp_value(t);
+                    double hd = w->hfac.has ? h[w->dg[i]] : 0.0;
+                    double hv = hd == 0.0 ? INFINITY : unscale(hs->v[i] / cntH / hd, hs->ls - hls);
                     v = cntB ? (cntB * v + cntH * hv) / (cntB + cntH) : hv;
                 }
-                if (cntB || cntH)
-                    put(w, d, v, 0);
-                else
-                    *d = NAN;
+                put(w, d + i, v, 0);
             }
+        }
+        /* tail(row - 1) = tail(row) .* m_row */
+        if (row > w->row_stem) {
+            const double *m = w->mrow + (size_t)row * P;
+            for (int p = 0; p < P; p++)
+                tail[p] *= m[p];
+            tls += w->mrow_ls[row];
+            renorm(tail, P, &tls);
         }
     }
 }
@@ -909,7 +950,7 @@ static void load_inputs(tws *w)
     }
     x->ls = 0.0;
     renorm(x->K, 2 * P, &x->ls);
-    memset(x->Th, 0, (size_t)NG * w->P * sizeof(double));
+    memset(x->Th, 0, (size_t)w->nga * w->P * sizeof(double));
     x->lt = 0.0;
     x->def = 1;
 }
@@ -1071,9 +1112,22 @@ int ntk_theory_run_ex(const ntk_program *prog, const ntk_inputs *in, ntk_theory_
     w.ncalls = opts ? opts->n_gauss_calls : NULL;
     const ntk_op *secs[SEC_COUNT] = {prog->stem, prog->block, prog->head};
     const int nops[SEC_COUNT] = {prog->n_stem, prog->n_block, prog->n_head};
+    unsigned used = 0;
     for (int s = 0; s < SEC_COUNT; s++)
-        for (int o = 0; o < nops[s]; o++)
-            if (secs[s][o].kind == NTK_OP_DENSECAT) w.dense = 1;
+        for (int o = 0; o < nops[s]; o++) {
+            const ntk_op *op = &secs[s][o];
+            if (op->kind == NTK_OP_DENSECAT) w.dense = 1;
+            if (op->group_w >= 0) used |= NTK_GROUP_BIT(op->group_w);
+            if (op->group_b >= 0) used |= NTK_GROUP_BIT(op->group_b);
+        }
+    for (int g = 0; g < NG; g++) {
+        w.gslot[g] = -1;
+        if (used & w.trained & NTK_GROUP_BIT(g)) {
+            w.gact[w.nga] = g;
+            w.gslot[g] = w.nga++;
+        }
+        if (used & NTK_GROUP_BIT(g)) w.gu[w.ngu++] = g;
+    }
 
     bump b = {NULL, 0, 0};
     ws_layout(&w, &b);
@@ -1092,10 +1146,25 @@ int ntk_theory_run_ex(const ntk_program *prog, const ntk_inputs *in, ntk_theory_
         }
 
     for (int q = 0; q < NTK_TQ_COUNT; q++) {
-        size_t n = ntk_qty_size(ntk_theory_qty_table_[q].dims, &res->shape);
+        unsigned dims = ntk_theory_qty_table_[q].dims;
+        size_t inner = (dims & NTK_DIM_PAIR)    ? (size_t)res->shape.n_pair
+                       : (dims & NTK_DIM_INPUT) ? (size_t)res->shape.n_input
+                                                : 1u;
+        w.qb[q] = res->data[q];
+        w.qgs[q] = (dims & NTK_DIM_GROUP) ? inner : 0u;
+        w.qrs[q] = (dims & NTK_DIM_GROUP) ? inner * (size_t)res->shape.n_group : inner;
+        size_t n = ntk_qty_size(dims, &res->shape);
         for (size_t i = 0; i < n; i++)
             res->data[q][i] = NAN;
     }
+    /* per-group NTK splits are 0 for groups without trained parameters (rows from the stem on) */
+    for (size_t i = (size_t)w.row_stem * w.qrs[NTK_TQ_NTK_GROUP];
+         i < (size_t)(L + 1) * w.qrs[NTK_TQ_NTK_GROUP]; i++)
+        w.qb[NTK_TQ_NTK_GROUP][i] = 0.0;
+    if (!w.dense)
+        for (size_t i = (size_t)w.row_stem * w.qrs[NTK_TQ_NTK_LAYER];
+             i < (size_t)(L + 1) * w.qrs[NTK_TQ_NTK_LAYER]; i++)
+            w.qb[NTK_TQ_NTK_LAYER][i] = 0.0;
     forward_pass(&w, L, L, 1);
     if (!w.dense) finish_bwd(&w);
     if (ntk_alpha_depends_on_depth(&prog->model.alpha))
