@@ -806,6 +806,7 @@ static int parse_values_(lctx *c, yaml_node_t *node, const char *key, const spec
             mem->codes = calloc((size_t)n, sizeof(int));
             mem->labels = calloc((size_t)n, sizeof(char *));
             if (!mem->codes || !mem->labels) return ntk_error_set(NTK_ENOMEM, "out of memory");
+            mem->n = n;
             mem->categorical = 1;
             for (long i = 0; i < n; i++) {
                 yaml_node_t *it = seq_item_(c, list, (int)i);

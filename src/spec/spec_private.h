@@ -127,6 +127,7 @@ typedef struct {
     double *values;  /* n values as written (numeric) */
     int *codes;      /* n category codes (categorical) */
     char **labels;   /* n labels (categorical) */
+    long n;          /* number of values (labels allocated) */
     const char *units, *description;
     int integer;
 } spec_member;

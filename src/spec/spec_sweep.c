@@ -25,8 +25,9 @@ static const char *const theory_names_[] = {
 
 /* ------------------------------------------------------------------ lifecycle */
 
-static void free_member_(spec_member *m, long n)
+static void free_member_(spec_member *m)
 {
+    long n = m->n;
     free(m->name);
     free(m->values);
     free(m->codes);
@@ -44,7 +45,7 @@ void ntk_sweep_free(ntk_sweep *s)
         long n = ax->n > 0 ? ax->n : 0;
         if (ax->members)
             for (int j = 0; j < ax->n_members; j++)
-                free_member_(&ax->members[j], n);
+                free_member_(&ax->members[j]);
         free(ax->members);
         if (ax->labels)
             for (long i = 0; i < n; i++)
