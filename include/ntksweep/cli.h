@@ -9,5 +9,7 @@ int ntk_cli_main(int argc, char **argv);
 int ntk_cli_validate(int argc, char **argv);
 /* `ntksweep run SPEC [--resume] [--force] [--deadline S] ...`: runs a sweep; returns NTK_EXIT_*. */
 int ntk_cli_run(int argc, char **argv);
+/* `ntksweep info ARCHIVE`: argv[0] is "info". Prints the archive summary; returns NTK_EXIT_*. */
+int ntk_cli_info(int argc, char **argv);
 
 #endif
