@@ -67,7 +67,7 @@ static void try_(const char *text)
         char *eff = ntk_sweep_effective_config(s);
         ok &= eff != NULL;
         free(eff);
-        FILE *f = fopen("/dev/null", "w");
+        FILE *f = n <= 2000 ? fopen("/dev/null", "w") : NULL; /* describe visits every point */
         if (f) {
             ok &= ntk_sweep_describe(s, f) == 0;
             fclose(f);
@@ -87,12 +87,12 @@ static void try_(const char *text)
     }
 }
 
-static void fuzz_text_(const char *seed, int nmut)
+static void fuzz_text_(const char *seed, int nmut, size_t stride)
 {
     size_t len = strlen(seed);
     char *buf = malloc(2 * len + 64);
-    /* Every truncation. */
-    for (size_t cut = 0; cut <= len; cut++) {
+    /* Truncations (every stride-th length). */
+    for (size_t cut = 0; cut <= len; cut += stride) {
         memcpy(buf, seed, cut);
         buf[cut] = '\0';
         try_(buf);
@@ -163,7 +163,7 @@ int main(int argc, char **argv)
         try_(seeds_[i]);
         if (!CHECK(nloaded_ == before + 1)) /* the seeds themselves are valid */
             printf("seed %zu: %s\n", i, ntk_error_msg());
-        fuzz_text_(seeds_[i], 20000);
+        fuzz_text_(seeds_[i], 20000, 1);
     }
     if (argc > 1) {
         DIR *d = opendir(argv[1]);
@@ -177,7 +177,7 @@ int main(int argc, char **argv)
             char *text = slurp_(path);
             CHECK(text != NULL);
             if (text) {
-                fuzz_text_(text, 3000);
+                fuzz_text_(text, 300, 7);
                 free(text);
             }
         }
