@@ -21,13 +21,14 @@
 #include <string.h>
 #include <yaml.h>
 
-#define SPEC_MAX_TEXT       (16L << 20) /* largest spec file accepted (bytes)            */
-#define SPEC_MAX_AXIS       1000000L    /* values per axis                               */
-#define SPEC_MAX_POINTS     1000000000L
-#define SPEC_MAX_FREE       64   /* free grid variables                           */
-#define SPEC_MAX_K          8192 /* inputs                                        */
-#define SPEC_MAX_GRAM_BYTES (256.0 * 1048576.0)
-#define SPEC_MAX_ALPHA_LIST 1000000L
+#define SPEC_MAX_TEXT           (16L << 20) /* largest spec file accepted (bytes)            */
+#define SPEC_MAX_AXIS           1000000L    /* values per axis                               */
+#define SPEC_MAX_POINTS         1000000000L
+#define SPEC_MAX_DERIVED_POINTS 20000000L /* grids with derived values (checked point by point) */
+#define SPEC_MAX_FREE           64        /* free grid variables                           */
+#define SPEC_MAX_K              8192      /* inputs                                        */
+#define SPEC_MAX_GRAM_BYTES     (256.0 * 1048576.0)
+#define SPEC_MAX_ALPHA_LIST     1000000L
 
 /* Source of a slot's value. */
 enum { SRC_DEFAULT = 0, SRC_FIXED, SRC_AXIS, SRC_DERIVED };
@@ -1642,6 +1643,11 @@ static int validate_points_(lctx *c)
      * take any value anywhere); otherwise the extreme values of every numeric axis combined
      * with every value of every categorical or zipped axis, which covers the per-parameter
      * bounds, the activation/architecture combinations and the depth-dependent checks. */
+    if (s->nderived > 0 && s->npoints > SPEC_MAX_DERIVED_POINTS)
+        return errm_(c, s->grid_mark, "derived",
+                     "grids with derived parameters are checked point by point; this one has "
+                     "%ld points (at most %ld)",
+                     s->npoints, SPEC_MAX_DERIVED_POINTS);
     int every = s->npoints <= 2000000L || s->nderived > 0;
     int na = s->naxes;
     long *nrep = calloc((size_t)(na ? na : 1), sizeof(long));
