@@ -39,5 +39,12 @@ ntk_gauss_val ntk_gauss_diag(const ntk_act *act, double mult, double q);
  * 1/2)/sqrt(pi), and the normalised dual J_alpha(c) with J_alpha(1) = 1. */
 double ntk_gauss_c_alpha(double alpha);
 double ntk_gauss_J_alpha(double alpha, double c);
+/* J_alpha(cos theta) for theta in [0, pi] (full relative precision of 1 - c near c = 1), and
+ * dJ_alpha/dc at c = cos theta (any alpha > -1/2; +inf at theta = 0 for alpha <= 1/2). Both accept
+ * alpha > -1/2 (J_(alpha-1) enters Tdot) and return NaN outside. */
+double ntk_gauss_J_alpha_angle(double alpha, double theta);
+double ntk_gauss_dJ_alpha_angle(double alpha, double theta);
+/* 1 - J_alpha(cos theta), computed without cancellation (relative precision also as theta -> 0). */
+double ntk_gauss_J_alpha_comp_angle(double alpha, double theta);
 
 #endif

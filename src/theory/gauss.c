@@ -64,6 +64,7 @@ typedef struct {
  *      variance v, inner E[tanh(mu + sigma Z)], E[sech^2(mu + sigma Z)] by the 1-D version
  *      of the series (Hermite functions; sigma^2 = q_max s2 >= 24 there).
  */
+#define TANH_QTINY 1e-6 /* Taylor series at or below (1 - exp(-2u) loses digits there) */
 #define TANH_QSER  16.0 /* series when min(q) s2 >= this                       */
 #define TANH_SDMAX 3.5  /* (s,d) trapezoid when a_max S <= this                 */
 #define TRAP_K     0.22 /* step h = TRAP_K / sigma (measured: <= 1e-12 per axis)   */
@@ -223,7 +224,7 @@ typedef double v4d __attribute__((vector_size(32)));
  * every 16 nodes, so rounding stays ~1e-15 relative. */
 static void grid_fill(int i0, int n, double h, double k, double *w, double *s2)
 {
-    const double nrm = h / sqrt(2.0 * M_PI), eh = exp(-h * h), em1 = expm1(k * h), rho = 1.0 + em1;
+    const double nrm = h / sqrt(2.0 * M_PI), eh = exp(-h * h), em1 = expm1(k * h);
     double g = 0, m = 0, em = 0;
     for (int t = 0; t < n; t++) {
         int i = i0 + t;
@@ -238,7 +239,7 @@ static void grid_fill(int i0, int n, double h, double k, double *w, double *s2)
         s2[t] = sh * sh;
         g *= m;
         m *= eh;
-        em = em * rho + em1;
+        em += em1 + em * em1; /* expm1((i+1)h k) without rounding 1 + expm1(h k) */
     }
 }
 
@@ -280,7 +281,8 @@ static void tanh_pair_trap_eq(double a, double tau, double *T, double *Td)
             wdone += ws[t];
         }
     }
-    *T = tsum + (1.0 - wdone) * wdsum;
+    /* rows cut by saturation (only then: 1 - wdone is otherwise rounding noise ~1e-16) */
+    *T = tsum + (xs < TRAP_Z + hs ? (1.0 - wdone) * wdsum : 0.0);
     *Td = dsum;
 }
 
@@ -366,7 +368,8 @@ static void tanh_pair_trap(double a1, double a2, double tau, double *T, double *
         }
     }
     /* remaining rows: u, v >= TANH_SAT on the whole row, tanh u tanh v = 1, sech^2 = 0 */
-    *T = tsum + (1.0 - wdone) * wdsum;
+    /* rows cut by saturation (only then: 1 - wdone is otherwise rounding noise ~1e-16) */
+    *T = tsum + (xs < TRAP_Z + hs ? (1.0 - wdone) * wdsum : 0.0);
     *Td = 16.0 * dsum;
 }
 
@@ -449,6 +452,12 @@ static void tanh_diag(double q, double *V, double *Vd, double *S2)
     if (isinf(q)) {
         *V = 1.0;
         *Vd = *S2 = 0.0;
+        return;
+    }
+    if (q <= TANH_QTINY) { /* Taylor series of tanh^2, sech^4, sech^2 with E Z^2k = (2k-1)!! */
+        *V = q * (1.0 - q * (2.0 - q * 17.0 / 3.0));
+        *Vd = 1.0 - q * (2.0 - q * (7.0 - q * 94.0 / 3.0));
+        *S2 = 1.0 - q * (1.0 - q * (2.0 - q * 17.0 / 3.0));
         return;
     }
     if (q >= TANH_QSER) {
@@ -534,6 +543,15 @@ static void tanh_pair(const pair_geo *p, double *T, double *Td)
         return;
     }
     double qmin = fmin(q1, q2), qmax = fmax(q1, q2);
+    if (qmax <= TANH_QTINY) {
+        /* Isserlis moments of tanh x = x - x^3/3 + 2x^5/15, sech^2 x = 1 - x^2 + 2x^4/3;
+         * omitted terms O(q^3) relative */
+        double q12 = c * p->g;
+        *T = sgn * q12 *
+             (1.0 - (q1 + q2) + 2.0 * (q1 * q1 + q2 * q2) + q1 * q2 + (2.0 / 3.0) * q12 * q12);
+        *Td = 1.0 - (q1 + q2) + q1 * q2 + 2.0 * q12 * q12 + 2.0 * (q1 * q1 + q2 * q2);
+        return;
+    }
     if (qmin * s2 >= TANH_QSER)
         tanh_pair_series(q1, q2, c, s2, T, Td);
     else if (sqrt(qmax) * sin(0.5 * tau) <= TANH_SDMAX &&
@@ -552,7 +570,8 @@ double ntk_gauss_c_alpha(double alpha)
 }
 
 /* Gauss-Jacobi rule on [0, 1] for the weight x^beta (GSL, Golub-Welsch), cached per thread for
- * the last two exponents (a sweep point uses alpha and alpha - 1). n = 0 if the allocation failed.
+ * the last GJ_CACHE exponents (a sweep point uses alpha, alpha - 1 and 2 alpha). n = 0 if the
+ * allocation failed.
  */
 #define GJ_N 20
 typedef struct {
@@ -560,16 +579,17 @@ typedef struct {
     int n;
     double x[GJ_N], w[GJ_N];
 } gj_rule;
-static _Thread_local gj_rule gj_cache[2];
+#define GJ_CACHE 4
+static _Thread_local gj_rule gj_cache[GJ_CACHE];
 static _Thread_local int gj_next;
-static _Thread_local int gj_valid[2];
+static _Thread_local int gj_valid[GJ_CACHE];
 
 static const gj_rule *gj_get(double beta)
 {
-    for (int k = 0; k < 2; k++)
+    for (int k = 0; k < GJ_CACHE; k++)
         if (gj_valid[k] && gj_cache[k].beta == beta) return &gj_cache[k];
     gj_rule *r = &gj_cache[gj_next];
-    gj_next ^= 1;
+    gj_next = (gj_next + 1) % GJ_CACHE;
     r->beta = beta;
     r->n = 0;
     gj_valid[r - gj_cache] = 1;
@@ -584,13 +604,44 @@ static const gj_rule *gj_get(double beta)
     return r;
 }
 
+/* A(a, b, m; tau) = 2 int_0^(L/2) (sin t)^a (sin(t + tau))^b cos(t + tau)^m dt, L = pi - tau,
+ * 0 < tau < pi, a > -1. The integrand behaves like t^a (t + tau)^b near 0: the first panel
+ * [0, min(tau, L/2)] uses Gauss-Jacobi for t^a (remaining factor analytic, nearest singularity at
+ * relative distance >= 1), then geometrically growing panels [2^k tau, 2^(k+1) tau] use 16-point
+ * Gauss-Legendre (nearest singularity at relative distance >= 1: ~1e-19 per panel). */
+static double ang_int(double a, double b, int m, double tau)
+{
+    const gj_rule *gj = gj_get(a);
+    if (gj->n == 0) return NAN;
+    double half = 0.5 * (M_PI - tau), lo = fmin(tau, half), sum = 0.0;
+    for (int k = 0; k < gj->n; k++) { /* int_0^lo t^a g(t) dt */
+        double t = lo * gj->x[k], st = sin(t + tau);
+        double f = pow(sin(t) / t, a) * pow(st, b);
+        sum += gj->w[k] * (m ? f * cos(t + tau) : f);
+    }
+    sum *= pow(lo, a + 1.0);
+    while (lo < half) {
+        double hi = fmin(2.0 * lo, half), mid = 0.5 * (lo + hi), r = 0.5 * (hi - lo), p = 0.0;
+        for (int k = 0; k < GL_N; k++) {
+            double t = mid + r * gl_x[k], f = pow(sin(t), a) * pow(sin(t + tau), b);
+            p += gl_w[k] * (m ? f * cos(t + tau) : f);
+        }
+        sum += r * p;
+        lo = hi;
+    }
+    return 2.0 * sum;
+}
+
+/* Normalisation of the angular form: J = Gamma(beta+1)/(sqrt(pi) Gamma(beta+1/2)) A(beta, beta). */
+static double J_norm(double beta)
+{
+    return exp(lgamma(beta + 1.0) - lgamma(beta + 0.5)) / sqrt(M_PI);
+}
+
 /* J_beta at angle tau = arccos c in [0, pi], beta > -1/2 ([seed-004 2.6.1], bounded angular form
- * folded at its symmetry point): with L = pi - tau,
+ * folded at its symmetry point t = L/2, sin(L - t) = sin(t + tau)):
  *   J = Gamma(beta+1)/(sqrt(pi) Gamma(beta+1/2)) * 2 int_0^(L/2) (sin t sin(t + tau))^beta dt.
- * The integrand behaves like t^beta (t + tau)^beta near 0: the first panel [0, min(tau, L/2)] uses
- * Gauss-Jacobi for t^beta, then geometrically growing panels [2^k tau, 2^(k+1) tau] use 16-point
- * Gauss-Legendre (nearest singularity at relative distance >= 1: ~1e-19 per panel). Valid for
- * beta in (-1/2, 0) too (the singular J_(alpha-1) of Tdot). Relative error ~1e-15. */
+ * Valid for beta in (-1/2, 0) too (the singular J_(alpha-1) of Tdot). Relative error ~1e-15. */
 static double J_theta(double beta, double tau)
 {
     pthread_once(&tab_once, tab_init);
@@ -598,33 +649,97 @@ static double J_theta(double beta, double tau)
     if (tau <= 0.0) return 1.0;
     if (tau >= M_PI) return 0.0;
     if (beta == 0.0) return 1.0 - tau / M_PI;
-    const gj_rule *gj = gj_get(beta);
-    if (gj->n == 0) return NAN;
-    double half = 0.5 * (M_PI - tau), a = fmin(tau, half), sum = 0.0;
-    for (int k = 0; k < gj->n;
-         k++) { /* int_0^a t^beta g(t) dt, g = (sin t / t * sin(t + tau))^beta */
-        double t = a * gj->x[k];
-        sum += gj->w[k] * pow(sin(t) / t * sin(t + tau), beta);
-    }
-    sum *= pow(a, beta + 1.0);
-    while (a < half) {
-        double b = fmin(2.0 * a, half), m = 0.5 * (a + b), r = 0.5 * (b - a), p = 0.0;
-        for (int k = 0; k < GL_N; k++) {
-            double t = m + r * gl_x[k];
-            p += gl_w[k] * pow(sin(t) * sin(t + tau), beta);
-        }
-        sum += r * p;
-        a = b;
-    }
-    return 2.0 * exp(lgamma(beta + 1.0) - lgamma(beta + 0.5)) / sqrt(M_PI) * sum;
+    return J_norm(beta) * ang_int(beta, beta, 0, tau);
 }
 
 double ntk_gauss_J_alpha(double alpha, double c)
 {
     if (isnan(c) || isnan(alpha)) return NAN;
-    if (c >= 1.0) return 1.0;
-    if (c <= -1.0) return 0.0;
+    if (c >= 1.0) return J_theta(alpha, 0.0);
+    if (c <= -1.0) return J_theta(alpha, M_PI);
     return J_theta(alpha, acos(c));
+}
+
+/* 1 - J_beta(cos theta) without cancellation ([seed-004 2.3]: "compute 1 - J_alpha(c) directly").
+ * By symmetry 1 - J = E[(u_+^beta - v_+^beta)^2] / (2 c_beta), a square; in polar coordinates
+ * (radial integral 2^beta Gamma(beta+1)) this is
+ *   1 - J = N [ int_0^theta sin^(2b) s ds + int_0^((pi-theta)/2) (sin^b t - sin^b(t+theta))^2 dt ],
+ * N = Gamma(b+1)/(sqrt(pi) Gamma(b+1/2)), with sin^b t - sin^b(t+theta) =
+ * -sin^b t expm1(b log1p(2 cos(t + theta/2) sin(theta/2) / sin t)): every term is O(theta^2) and
+ * positive, so the relative precision holds as theta -> 0. On [0, min(theta, .)] the square is
+ * expanded into its t^(2b), t^b (t+theta)^b and (t+theta)^(2b) parts (Gauss-Jacobi for the first
+ * two, Gauss-Legendre for the last); they differ by O(1) factors there except for small |b|,
+ * where ~log10(1/|b|) digits are lost. For theta > pi/2, 1 - J is O(1) and taken as 1 - J. */
+static double J_comp_theta(double b, double th)
+{
+    pthread_once(&tab_once, tab_init);
+    if (isnan(b) || isnan(th) || !(b > -0.5)) return NAN;
+    if (th <= 0.0) return 0.0;
+    if (th >= M_PI) return 1.0;
+    if (b == 0.0) return th / M_PI;
+    if (th > 0.5 * M_PI) return 1.0 - J_theta(b, th);
+    const gj_rule *g1 = gj_get(b), *g2 = gj_get(2.0 * b);
+    if (g1->n == 0 || g2->n == 0) return NAN;
+    double half = 0.5 * (M_PI - th), lo = fmin(th, half), sum = 0.0, p;
+    /* int_0^theta sin^(2b) s ds */
+    p = 0.0;
+    for (int k = 0; k < g2->n; k++) {
+        double t = th * g2->x[k];
+        p += g2->w[k] * pow(sin(t) / t, 2.0 * b);
+    }
+    sum += p * pow(th, 2.0 * b + 1.0);
+    /* panel [0, lo]: sin^(2b) t - 2 (sin t sin(t+th))^b + sin^(2b)(t+th) */
+    double pa = 0.0, pb = 0.0, pc = 0.0;
+    for (int k = 0; k < g2->n; k++) {
+        double t = lo * g2->x[k];
+        pa += g2->w[k] * pow(sin(t) / t, 2.0 * b);
+    }
+    for (int k = 0; k < g1->n; k++) {
+        double t = lo * g1->x[k];
+        pb += g1->w[k] * pow(sin(t) / t * sin(t + th), b);
+    }
+    for (int k = 0; k < GL_N; k++) {
+        double t = 0.5 * lo * (1.0 + gl_x[k]);
+        pc += gl_w[k] * pow(sin(t + th), 2.0 * b);
+    }
+    sum += pa * pow(lo, 2.0 * b + 1.0) - 2.0 * pb * pow(lo, b + 1.0) + 0.5 * lo * pc;
+    double sh = sin(0.5 * th);
+    while (lo < half) {
+        double hi = fmin(2.0 * lo, half), mid = 0.5 * (lo + hi), r = 0.5 * (hi - lo);
+        p = 0.0;
+        for (int k = 0; k < GL_N; k++) {
+            double t = mid + r * gl_x[k], st = sin(t);
+            double d = pow(st, b) * expm1(b * log1p(2.0 * cos(t + 0.5 * th) * sh / st));
+            p += gl_w[k] * d * d;
+        }
+        sum += r * p;
+        lo = hi;
+    }
+    return J_norm(b) * sum;
+}
+
+double ntk_gauss_J_alpha_comp_angle(double alpha, double theta)
+{
+    return J_comp_theta(alpha, theta);
+}
+
+double ntk_gauss_J_alpha_angle(double alpha, double theta)
+{
+    return J_theta(alpha, theta);
+}
+
+/* dJ/dc = -(dJ/dtau)/sin tau with (differentiating the folded form; f(L/2) = cos(tau/2)^(2a))
+ *   dA(a, a)/dtau = -cos(tau/2)^(2a) + a A(a, a - 1, cos). */
+double ntk_gauss_dJ_alpha_angle(double alpha, double theta)
+{
+    pthread_once(&tab_once, tab_init);
+    if (isnan(alpha) || isnan(theta) || !(alpha > -0.5) || theta < 0.0 || theta > M_PI) return NAN;
+    if (alpha == 0.0) return theta > 0.0 && theta < M_PI ? 1.0 / (M_PI * sin(theta)) : INFINITY;
+    if (theta == 0.0) /* J'(1) = alpha^2/(2 alpha - 1) (Lemma C.34), +inf for alpha <= 1/2 */
+        return alpha > 0.5 ? alpha * alpha / (2.0 * alpha - 1.0) : INFINITY;
+    if (theta == M_PI) return alpha > 0.5 ? 0.0 : NAN;
+    double dA = -pow(cos(0.5 * theta), 2.0 * alpha) + alpha * ang_int(alpha, alpha - 1.0, 1, theta);
+    return -J_norm(alpha) * dA / sin(theta);
 }
 
 /* ================================================================== gelu, swish
