@@ -665,6 +665,8 @@ static int build_section(const ntk_archive *a, hid_t file, const ntk_archive_lay
         else if ((d = H5Dcreate2(g, qd->name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, pl, H5P_DEFAULT)) <
                  0)
             rc = ntk_h5_fail("cannot create dataset '/%s/%s'", ls->name, qd->name);
+        /* The CF attribute, equal to the HDF5 fill value (netCDF-4 readers look for both). */
+        if (!rc) rc = ntk_h5_attr_f64(d, "_FillValue", nan);
         if (!rc) rc = ntk_h5_attr_str(d, "units", qd->units);
         if (!rc)
             rc = ntk_h5_attr_str(d, "long_name",
@@ -698,7 +700,8 @@ static int build_section(const ntk_archive *a, hid_t file, const ntk_archive_lay
             if (!rc) rc = ntk_h5_attr_u8v(d, "flag_values", fv, 3);
             if (!rc) rc = ntk_h5_attr_str(d, "flag_meanings", "pending done failed");
         } else if (!rc && i == 1) {
-            rc = ntk_h5_attr_str(d, "units", "s");
+            rc = ntk_h5_attr_f64(d, "_FillValue", nan);
+            if (!rc) rc = ntk_h5_attr_str(d, "units", "s");
             if (!rc) rc = ntk_h5_attr_str(d, "long_name", "compute time");
             if (!rc)
                 rc = ntk_h5_attr_str(d, "description",
