@@ -228,6 +228,8 @@ typedef struct {
     int gact[NG];       /* the active groups, in slot order                                   */
     int ngu, gu[NG];    /* groups present in the program (trained or not)                     */
     double homog;
+    int series;  /* 1: small kernels of this activation use the expansion (SERIES_BELOW) */
+    double a[3]; /* phi'(0), phi''(0), phi'''(0) */
     int dense;
     int memo;
     long *ncalls;
@@ -354,12 +356,30 @@ static double op_fac(const tws *w, const ntk_op *op, long l)
     return l > 0 ? ntk_op_factor(op, w->m, l, w->La) : 1.0;
 }
 
-/* ReLU off-diagonal pair in the distance form. q1, q2 are the variances, q12 the covariance and
- * d = (q1 + q2)/2 - q12 the distance carried exactly alongside it, so that
- * 1 - c = (d - (sqrt q1 - sqrt q2)^2 / 2) / sqrt(q1 q2) keeps full relative precision as c -> 1
- * (deep networks), which the (q1, q2, q12) interface of gauss.h cannot; for c < 0 the angle comes
- * from 1 + c = (sqrt(q1 q2) + q12) / sqrt(q1 q2) instead. Returns T12 = m2 E[phi phi],
- * Td12 = m2 E[phi' phi'] and the new distance Dn = (T11 + T22)/2 - T12, using
+/* Angle th = arccos(c) of a pair from the variances q1, q2, the covariance q12 and the distance
+ * d = (q1 + q2)/2 - q12 carried exactly alongside it: 1 - c = (d - (sqrt q1 - sqrt q2)^2 / 2) /
+ * sqrt(q1 q2) keeps full relative precision as c -> 1 (deep networks), which q12 alone cannot; for
+ * c < 0 the angle comes from 1 + c = (sqrt(q1 q2) + q12) / sqrt(q1 q2). Also returns 1 - c and c.
+ * g = sqrt(q1 q2) must be > 0. */
+static double pair_theta(double g, double ds, double q12, double d, double *omc_out, double *c_out)
+{
+    double omc = (d - 0.5 * ds * ds) / g, th;
+    if (omc <= 1.0) {
+        omc = omc < 0.0 ? 0.0 : omc;
+        th = 2.0 * asin(sqrt(0.5 * omc));
+    } else {
+        double opc = (g + q12) / g; /* 1 + c */
+        opc = opc < 0.0 ? 0.0 : opc > 1.0 ? 1.0 : opc;
+        omc = 2.0 - opc;
+        th = M_PI - 2.0 * asin(sqrt(0.5 * opc));
+    }
+    *omc_out = omc;
+    *c_out = 1.0 - omc;
+    return th;
+}
+
+/* ReLU off-diagonal pair in the angle form: T12 = m2 E[phi phi], Td12 = m2 E[phi' phi'] and the
+ * new distance Dn = (T11 + T22)/2 - T12 without cancellation, using
  * 1 - kappa1(cos th) = ((pi - th)(1 - cos th) + th - sin th) / pi. */
 static void relu_pair(double m2, double q1, double q2, double q12, double d, double *T, double *Td,
                       double *Dn)
@@ -372,18 +392,7 @@ static void relu_pair(double m2, double q1, double q2, double q12, double d, dou
         *Dn = 0.25 * m2 * (q1 + q2);
         return;
     }
-    double omc = (d - 0.5 * ds * ds) / g, c, th; /* omc = 1 - c */
-    if (omc <= 1.0) {
-        omc = omc < 0.0 ? 0.0 : omc;
-        c = 1.0 - omc;
-        th = 2.0 * asin(sqrt(0.5 * omc));
-    } else {
-        double opc = (g + q12) / g; /* 1 + c */
-        opc = opc < 0.0 ? 0.0 : opc > 1.0 ? 1.0 : opc;
-        c = opc - 1.0;
-        omc = 2.0 - opc;
-        th = M_PI - 2.0 * asin(sqrt(0.5 * opc));
-    }
+    double omc, c, th = pair_theta(g, ds, q12, d, &omc, &c);
     double sn = sin(th), th2 = th * th;
     double tms = th < 1e-2 ? th * th2 * (1.0 / 6 - th2 * (1.0 / 120 - th2 / 5040)) : th - sn;
     double omk1 = ((M_PI - th) * omc + tms) / M_PI;
@@ -392,8 +401,6 @@ static void relu_pair(double m2, double q1, double q2, double q12, double d, dou
     *Dn = m2 * (0.25 * ds * ds + 0.5 * g * omk1);
 }
 
-/* T, Tdot and the new distance of every pair entry of x (2P: covariance then distance; the values
- * passed to the Gaussian layer). Out: Tn (2P: T then the distance) and Td (P). */
 static void act_eval(tws *w, int sec, int oi, double mult, const double *x, double *Tn, double *Td)
 {
     const ntk_act *act = &w->m->act;
@@ -405,8 +412,8 @@ static void act_eval(tws *w, int sec, int oi, double mult, const double *x, doub
     double *T = Tn, *Dn = Tn + P;
     for (int p = 0; p < P; p++) {
         int i = w->pi_[p], j = w->pj_[p];
-        /* the distance enters only the ReLU off-diagonal evaluation */
-        double cur[5] = {x[w->dg[i]], x[w->dg[j]], x[p], relu && i != j ? x[P + p] : 0.0, mult};
+        /* off-diagonal entries also depend on the distance (through the angle) */
+        double cur[5] = {x[w->dg[i]], x[w->dg[j]], x[p], i != j ? x[P + p] : 0.0, mult};
         mslot *sl = msl + (size_t)p * NMEMO;
         mstate *st = mst + p;
         if (w->memo && st->used) {
@@ -441,8 +448,14 @@ static void act_eval(tws *w, int sec, int oi, double mult, const double *x, doub
             relu_pair(m2, cur[0], cur[1], cur[2], cur[3], &g.T, &g.Tdot, &dn);
             if (w->ncalls) (*w->ncalls)++;
         } else {
-            g = ntk_gauss_pair(act, mult, cur[0], cur[1], cur[2]);
-            dn = ident ? m2 * x[P + p] : 0.0; /* other activations: from the T values below */
+            double gg = sqrt(cur[0] * cur[1]), omc, c;
+            if (gg > 0.0 && isfinite(gg))
+                g = ntk_gauss_pair_angle(
+                    act, mult, cur[0], cur[1],
+                    pair_theta(gg, sqrt(cur[0]) - sqrt(cur[1]), cur[2], cur[3], &omc, &c));
+            else
+                g = ntk_gauss_pair(act, mult, cur[0], cur[1], cur[2]);
+            dn = ident ? m2 * cur[3] : 0.0; /* other activations: from the T values below */
             if (w->ncalls) (*w->ncalls)++;
         }
         T[p] = g.T;
@@ -520,32 +533,59 @@ static void fwd_linear(tws *w, const ntk_op *op, double f, int sec, int oi)
     t->lt = L;
 }
 
+/* Below this variance (the accuracy floor of gauss.h) a smooth activation with phi(0) = 0 is
+ * evaluated by its small-variance expansion (Isserlis), with a_k = phi^(k)(0):
+ *   T    = m2 [a1^2 q12 + (a1 a3 / 2) q12 (q1 + q2) + (a2^2 / 4)(q1 q2 + 2 q12^2)] + O(q^3)
+ *   Tdot = m2 [a1^2 + (a1 a3 / 2)(q1 + q2) + a2^2 q12] + O(q^2),
+ * i.e. to relative O(q^2) <= 1e-16; the kernel scale passes through as for a linear map, so
+ * vanishing kernels (tanh nets with sigma_w < 1, no bias) keep finite logs at any depth. */
+#define SERIES_BELOW 1e-8
+
 static void fwd_act(tws *w, const ntk_op *op, double f, int sec, int oi)
 {
     const int P = w->P;
     const treg *s = &w->reg[op->src];
     treg *t = &w->tmp;
-    double mult = op->mult * f, tds;
+    double mult = op->mult * f, tds = 0.0;
+    double *Td = w->sv[sec][oi];
     const double *x = s->K;
+    int done = 0;
     if (w->homog > 0.0) {
         t->ls = w->homog * s->ls;
         tds = w->homog == 1.0 ? 0.0 : (w->homog - 1.0) * s->ls;
     } else {
-        if (s->ls != 0.0) {
-            double mx = 0.0;
-            for (int i = 0; i < w->k; i++)
-                mx = fmax(mx, s->K[w->dg[i]]);
-            double lf = s->ls;
-            if (mx > 0.0 && log(mx) + lf > log(NONHOMOG_CAP)) lf = log(NONHOMOG_CAP) - log(mx);
+        double mx = 0.0;
+        for (int i = 0; i < w->k; i++)
+            mx = s->K[w->dg[i]] > mx ? s->K[w->dg[i]] : mx;
+        double lmx = s->ls == 0.0 || !(mx > 0.0) ? -INFINITY : log(mx) + s->ls;
+        int tiny = s->ls == 0.0 ? mx < SERIES_BELOW : lmx < log(SERIES_BELOW);
+        if (mx > 0.0 && tiny && w->series) {
+            /* small kernel: second-order expansion at the register's scale */
+            double m2 = mult * mult, e = exp(s->ls), a1 = w->a[0], a2 = w->a[1], a3 = w->a[2];
+            const double *K = s->K;
+            for (int p = 0; p < P; p++) {
+                double q1 = K[w->dg[w->pi_[p]]], q2 = K[w->dg[w->pj_[p]]], q12 = K[p];
+                t->K[p] = m2 * (a1 * a1 * q12 + e * (0.5 * a1 * a3 * q12 * (q1 + q2) +
+                                                     0.25 * a2 * a2 * (q1 * q2 + 2 * q12 * q12)));
+                Td[p] = m2 * (a1 * a1 + e * (0.5 * a1 * a3 * (q1 + q2) + a2 * a2 * q12));
+            }
+            for (int p = 0; p < P; p++) {
+                int i = w->pi_[p], j = w->pj_[p];
+                t->K[P + p] = i == j ? 0.0 : 0.5 * (t->K[w->dg[i]] + t->K[w->dg[j]]) - t->K[p];
+            }
+            t->ls = s->ls;
+            done = 1;
+        } else if (s->ls != 0.0) {
+            /* true kernel; beyond NONHOMOG_CAP it is passed rescaled to the cap */
+            double lf = lmx > log(NONHOMOG_CAP) ? log(NONHOMOG_CAP) - log(mx) : s->ls;
             for (int p = 0; p < 2 * P; p++)
                 w->xtrue[p] = unscale(s->K[p], lf);
             x = w->xtrue;
-        }
-        t->ls = 0.0;
-        tds = 0.0;
+            t->ls = 0.0;
+        } else
+            t->ls = 0.0;
     }
-    double *Td = w->sv[sec][oi];
-    act_eval(w, sec, oi, mult, x, t->K, Td);
+    if (!done) act_eval(w, sec, oi, mult, x, t->K, Td);
     w->svls[sec][oi] = tds;
     for (int g = 0; g < w->nga; g++)
         for (int p = 0; p < P; p++)
@@ -1108,6 +1148,18 @@ int ntk_theory_run_ex(const ntk_program *prog, const ntk_inputs *in, ntk_theory_
     w.gram = in->gram;
     w.trained = prog->model.trained;
     w.homog = ntk_act_homogeneity(&prog->model.act);
+    {
+        /* derivatives at 0 for the small-variance expansion: phi' exactly, phi'' and phi''' by
+         * central differences of phi' (errors O(h^2) = 1e-6 enter only at relative O(q)) */
+        const ntk_act *act = &prog->model.act;
+        double h = 1e-3, d0 = ntk_act_dphi(act, 0.0), dp = ntk_act_dphi(act, h),
+               dm = ntk_act_dphi(act, -h);
+        w.a[0] = d0;
+        w.a[1] = (dp - dm) / (2 * h);
+        w.a[2] = (dp - 2 * d0 + dm) / (h * h);
+        w.series = w.homog == 0.0 && ntk_act_phi(act, 0.0) == 0.0 && isfinite(w.a[0]) &&
+                   isfinite(w.a[1]) && isfinite(w.a[2]);
+    }
     w.memo = opts ? opts->memo : 1;
     w.ncalls = opts ? opts->n_gauss_calls : NULL;
     const ntk_op *secs[SEC_COUNT] = {prog->stem, prog->block, prog->head};

@@ -10,3 +10,5 @@ ntk_add_test_exe(test_theory_seed003 ${CMAKE_CURRENT_LIST_DIR}/test_theory_seed0
 add_test(NAME theory.seed003 COMMAND test_theory_seed003)
 ntk_add_test_exe(test_theory_seed004 ${CMAKE_CURRENT_LIST_DIR}/test_theory_seed004.c)
 add_test(NAME theory.seed004 COMMAND test_theory_seed004)
+ntk_add_test_exe(test_theory_identities ${CMAKE_CURRENT_LIST_DIR}/test_theory_identities.c)
+add_test(NAME theory.identities COMMAND test_theory_identities)
