@@ -9,6 +9,7 @@
 #include "spec_private.h"
 
 #include "ntksweep/error.h"
+#include "ntksweep/sim.h"
 #include "ntksweep/theory.h"
 
 #include <ctype.h>
@@ -1222,8 +1223,16 @@ static const char *const theory_names_[] = {
 #undef NTK_TQ_NAME_
 };
 
+/* The simulator's result quantities (sim.h): the record quantities and the extras. */
+static const char *const sim_names_[] = {
+#define NTK_SQ_NAME_(id, name, sym, units, desc, dims) name,
+    NTK_SIM_QTY_MAP(NTK_SQ_NAME_) NTK_SIM_EXTRA_MAP(NTK_SQ_NAME_)
+#undef NTK_SQ_NAME_
+};
+#define N_SIM_NAMES ((int)(sizeof sim_names_ / sizeof sim_names_[0]))
+
 static int parse_qlist_(lctx *c, yaml_node_t *n, const char *key, spec_qname **out, int *nout,
-                        int *all, int check_theory)
+                        int *all, int theory)
 {
     if (scalar_(n) && strcmp(scalar_(n), "all") == 0) {
         *all = 1;
@@ -1242,17 +1251,20 @@ static int parse_qlist_(lctx *c, yaml_node_t *n, const char *key, spec_qname **o
         if (!q || !is_name_(q))
             return ERRN(c, it, key, "expected a quantity name, got %s",
                         q ? "an invalid name" : node_kind_(it));
-        if (check_theory) {
-            int ok = 0;
-            for (int j = 0; j < NTK_TQ_COUNT && !ok; j++)
-                ok = strcmp(q, theory_names_[j]) == 0;
-            if (!ok) {
-                const char *sug = ntk_spec_suggest(q, theory_names_, NTK_TQ_COUNT);
-                if (sug)
-                    return ERRN(c, it, key, "unknown theory quantity '%s' (did you mean '%s'?)", q,
-                                sug);
-                return ERRN(c, it, key, "unknown theory quantity '%s' (see docs/theory.md)", q);
-            }
+        /* Names are checked against the engine's quantity table. */
+        const char *const *names = theory ? theory_names_ : sim_names_;
+        int nn = theory ? NTK_TQ_COUNT : N_SIM_NAMES;
+        int ok = 0;
+        for (int j = 0; j < nn && !ok; j++)
+            ok = strcmp(q, names[j]) == 0;
+        if (!ok) {
+            const char *sug = ntk_spec_suggest(q, names, nn);
+            if (sug)
+                return ERRN(c, it, key, "unknown %s quantity '%s' (did you mean '%s'?)",
+                            theory ? "theory" : "simulation", q, sug);
+            return ERRN(c, it, key, "unknown %s quantity '%s' (see %s)",
+                        theory ? "theory" : "simulation", q,
+                        theory ? "include/ntksweep/theory.h" : "include/ntksweep/sim.h");
         }
         for (int j = 0; j < *nout; j++)
             if (strcmp((*out)[j].name, q) == 0)
@@ -1617,6 +1629,11 @@ static int validate_points_(lctx *c)
         return errm_(c, c->sim_mark, "sim",
                      "the simulation needs a width: set model.width, a grid axis 'width' or a "
                      "derived width");
+    if (s->sim && s->k > NTK_SIM_MAX_K)
+        return errm_(c, c->inputs_mark, "inputs",
+                     "the simulation takes at most %d inputs per point; these inputs have k = %d "
+                     "(use fewer angles, or theory only)",
+                     NTK_SIM_MAX_K, s->k);
     if (s->src[SP_DEPTH] == SRC_DEFAULT)
         return errm_(c, s->model_mark, "model.depth",
                      "missing: set model.depth, a grid axis 'depth' or a derived depth");

@@ -3,6 +3,7 @@
 #include "spec_private.h"
 
 #include "ntksweep/error.h"
+#include "ntksweep/sim.h"
 #include "ntksweep/theory.h"
 
 #include <math.h>
@@ -22,6 +23,31 @@ static const char *const theory_names_[] = {
     NTK_THEORY_QTY_MAP(NTK_TQ_NAME_)
 #undef NTK_TQ_NAME_
 };
+
+/* The simulator's per-sample record quantities (dims without STAT) and the extras of its result
+ * table (final dims), from sim.h. */
+static const unsigned sim_dims_[] = {
+#define NTK_SQ_DIMS_(id, name, sym, units, desc, dims) dims,
+    NTK_SIM_QTY_MAP(NTK_SQ_DIMS_)
+#undef NTK_SQ_DIMS_
+};
+static const char *const sim_names_[] = {
+#define NTK_SQ_NAME_(id, name, sym, units, desc, dims) name,
+    NTK_SIM_QTY_MAP(NTK_SQ_NAME_)
+#undef NTK_SQ_NAME_
+};
+static const unsigned sim_extra_dims_[] = {
+#define NTK_SX_DIMS_(id, name, sym, units, desc, dims) dims,
+    NTK_SIM_EXTRA_MAP(NTK_SX_DIMS_)
+#undef NTK_SX_DIMS_
+};
+static const char *const sim_extra_names_[] = {
+#define NTK_SX_NAME_(id, name, sym, units, desc, dims) name,
+    NTK_SIM_EXTRA_MAP(NTK_SX_NAME_)
+#undef NTK_SX_NAME_
+};
+#define N_SIM_QTY   ((int)(sizeof sim_names_ / sizeof sim_names_[0]))
+#define N_SIM_EXTRA ((int)(sizeof sim_extra_names_ / sizeof sim_extra_names_[0]))
 
 /* ------------------------------------------------------------------ lifecycle */
 
@@ -160,6 +186,13 @@ static double matrices_(const ntk_model *m)
     }
 }
 
+/* The engine AUTO resolves to (sim.h: conditional when 4 k <= n). */
+static ntk_engine_kind engine_of_(const ntk_point *pt)
+{
+    if (pt->engine != NTK_ENGINE_AUTO) return pt->engine;
+    return 4L * pt->k <= pt->width ? NTK_ENGINE_CONDITIONAL : NTK_ENGINE_DENSE;
+}
+
 /* Cost model, in rough seconds of one core (docs/spec.md "Cost model"). */
 static void point_cost_(const ntk_sweep *s, ntk_point *pt)
 {
@@ -175,31 +208,36 @@ static void point_cost_(const ntk_sweep *s, ntk_point *pt)
     const double t_rng = 4e-9, t_flop = 5e-10;
     double dense = M * n * n * (t_rng + 4.0 * k * t_flop);
     double cond = M * n * k * (t_rng + 4.0 * k * t_flop) + M * k * k * k * 1e-9;
-    double per = pt->engine == NTK_ENGINE_DENSE         ? dense
-                 : pt->engine == NTK_ENGINE_CONDITIONAL ? cond
-                                                        : fmin(dense, cond);
+    double per = engine_of_(pt) == NTK_ENGINE_DENSE ? dense : cond;
     per += L * n * k * (quad ? 2e-8 : 2e-9);
     pt->cost_sim = pt->sim ? per * (double)pt->samples : 0.0;
     (void)s;
 }
 
 /* Values of one sample (per-sample storage) and of all selected sim quantities per layer. */
-static double sim_values_per_layer_(const ntk_sweep *s, int k)
+/* Doubles of the selected simulation quantities for n_layer rows: the statistics (with_stats)
+ * or one sample's values (!with_stats; the extras have no per-sample values). */
+static double sim_selected_size_(const ntk_sweep *s, long n_layer, int k, int with_stats)
 {
-    double pairs = 0.5 * k * (k + 1.0), v = 0.0;
-    ntk_qty_shape sh = {1, NTK_GROUP_COUNT, 1, k, (int)pairs};
-    if (s->sq_all) {
-        for (int q = 0; q < NTK_TQ_COUNT; q++)
-            v += (double)ntk_qty_size(theory_dims_[q] & ~(unsigned)NTK_DIM_LAYER, &sh);
-        return v;
-    }
-    for (int i = 0; i < s->nsq; i++) {
-        unsigned dims = NTK_DIM_PAIR;
-        for (int q = 0; q < NTK_TQ_COUNT; q++)
-            if (strcmp(s->sq[i].name, theory_names_[q]) == 0)
-                dims = theory_dims_[q] & ~(unsigned)NTK_DIM_LAYER;
-        v += (double)ntk_qty_size(dims, &sh);
-    }
+    ntk_qty_shape sh = {n_layer, NTK_GROUP_COUNT, NTK_STAT_COUNT, k, k * (k + 1) / 2};
+    double v = 0.0;
+    for (int q = 0; q < N_SIM_QTY; q++)
+        if (ntk_sweep_quantity_selected(s, NTK_PART_SIM, sim_names_[q]))
+            v += (double)ntk_qty_size(sim_dims_[q] | (with_stats ? (unsigned)NTK_DIM_STAT : 0u),
+                                      &sh);
+    for (int q = 0; with_stats && q < N_SIM_EXTRA; q++)
+        if (ntk_sweep_quantity_selected(s, NTK_PART_SIM, sim_extra_names_[q]))
+            v += (double)ntk_qty_size(sim_extra_dims_[q], &sh);
+    return v;
+}
+
+/* Doubles of one full per-sample record (every record quantity) of a network of depth L. */
+static double sim_record_size_(long depth, int k)
+{
+    ntk_qty_shape sh = {depth + 1, NTK_GROUP_COUNT, 1, k, k * (k + 1) / 2};
+    double v = 0.0;
+    for (int q = 0; q < N_SIM_QTY; q++)
+        v += (double)ntk_qty_size(sim_dims_[q], &sh);
     return v;
 }
 
@@ -221,12 +259,11 @@ static void point_memory_(const ntk_sweep *s, ntk_point *pt)
         if (m->arch == NTK_ARCH_DENSENET) act += 8.0 * L1 * n * k;
         double dense = 2.0 * 8.0 * n * n + act;
         double cond = act + 8.0 * 8.0 * k * k;
-        double eng = pt->engine == NTK_ENGINE_DENSE         ? dense
-                     : pt->engine == NTK_ENGINE_CONDITIONAL ? cond
-                                                            : fmax(dense, cond);
-        /* Quantiles need every sample of the point. */
-        double stats = 8.0 * (double)pt->samples * L1 * sim_values_per_layer_(s, pt->k);
-        sim = eng + stats;
+        double eng = engine_of_(pt) == NTK_ENGINE_DENSE ? dense : cond;
+        /* Quantiles need every record of the point in one place, plus the statistics. */
+        double records = 8.0 * (double)pt->samples * sim_record_size_(m->depth, pt->k);
+        double stats = 8.0 * (double)NTK_STAT_COUNT * sim_record_size_(m->depth, pt->k);
+        sim = eng + records + stats;
     }
     pt->mem_bytes = fmax(theory, sim);
 }
@@ -371,9 +408,8 @@ double spec_point_archive_bytes(const ntk_sweep *s)
                 v += (double)ntk_qty_size(theory_dims_[q], &sh);
     }
     if (s->sim) {
-        double per_layer = sim_values_per_layer_(s, k);
-        v += (double)L * per_layer * NTK_STAT_COUNT;
-        v += (double)s->keep_samples * (double)L * per_layer;
+        v += sim_selected_size_(s, L, k, 1);
+        v += (double)s->keep_samples * sim_selected_size_(s, L, k, 0);
     }
     return 8.0 * v;
 }

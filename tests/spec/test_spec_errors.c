@@ -222,6 +222,10 @@ static void test_limits_(void)
            "grid point 1 (width=100000) needs about", "raise output.max_point_bytes");
     EXPECT("name: x\nmodel: {act: tanh, depth: 2}\nsim: {samples: 10}\n",
            "key 'sim': the simulation needs a width");
+    EXPECT("name: x\nmodel: {act: tanh, depth: 2, width: 100}\ninputs: {circle: 65}\n"
+           "sim: {samples: 10}\n",
+           "3:9: key 'inputs': the simulation takes at most 64 inputs per point; these inputs "
+           "have k = 65");
     EXPECT("name: x\nmodel: {act: tanh, depth: 2, width: 4}\nsim: true\n",
            "key 'sim': a simulation needs sim.samples");
     EXPECT("name: x\nmodel: {act: tanh, depth: 2}\ntheory: false\n", "nothing to compute");
@@ -237,17 +241,25 @@ static void test_limits_(void)
 /* Quantity names checked against an engine's table (the simulator's, at run time). */
 static void test_check_quantities_(void)
 {
+    /* At parse time against the simulator's table (sim.h) ... */
+    EXPECT("name: x\nmodel: {act: tanh, depth: 2, width: 4}\n"
+           "sim:\n  samples: 3\n  quantities: [ntk, grad_cor]\n",
+           "bad.yaml:5:21: key 'sim.quantities': unknown simulation quantity 'grad_cor' (did you "
+           "mean 'grad_corr'?)");
+    /* ... and again, by the runner, against the table of the engine it links. */
     ntk_sweep *s = NULL;
     const char *text = "name: x\nmodel: {act: tanh, depth: 2, width: 4}\n"
-                       "sim:\n  samples: 3\n  quantities: [ntk, grad_nrom]\n";
+                       "sim:\n  samples: 3\n  quantities: [ntk, grad_corr]\n";
     CHECK(ntk_spec_parse_string(text, "q.yaml", &s) == 0);
     if (!s) return;
-    static const ntk_qty_desc table[] = {{"ntk", "", "", "", 0}, {"grad_norm", "", "", "", 0}};
+    static const ntk_qty_desc table[] = {{"ntk", "", "", "", 0}, {"grad_corr", "", "", "", 0}};
+    static const ntk_qty_desc table2[] = {{"ntk", "", "", "", 0}, {"grad_cor", "", "", "", 0}};
     CHECK(ntk_sweep_check_quantities(s, NTK_PART_SIM, table, 1) == NTK_ESPEC);
     CHECK(strstr(ntk_error_msg(), "q.yaml:5:21: key 'sim.quantities': unknown quantity "
-                                  "'grad_nrom'") != NULL);
-    CHECK(ntk_sweep_check_quantities(s, NTK_PART_SIM, table, 2) == NTK_ESPEC);
-    CHECK(strstr(ntk_error_msg(), "(did you mean 'grad_norm'?)") != NULL);
+                                  "'grad_corr'") != NULL);
+    CHECK(ntk_sweep_check_quantities(s, NTK_PART_SIM, table2, 2) == NTK_ESPEC);
+    CHECK(strstr(ntk_error_msg(), "(did you mean 'grad_cor'?)") != NULL);
+    CHECK(ntk_sweep_check_quantities(s, NTK_PART_SIM, table, 2) == 0);
     CHECK(ntk_sweep_check_quantities(s, NTK_PART_THEORY, table, 2) == 0);
     ntk_sweep_free(s);
 }
