@@ -11,5 +11,8 @@ int ntk_cli_validate(int argc, char **argv);
 int ntk_cli_run(int argc, char **argv);
 /* `ntksweep info ARCHIVE`: argv[0] is "info". Prints the archive summary; returns NTK_EXIT_*. */
 int ntk_cli_info(int argc, char **argv);
+/* `ntksweep point [options]`: argv[0] is "point". Prints the per-layer theory of one model as TSV;
+ * returns NTK_EXIT_* (2 for a bad option, with a message naming it). */
+int ntk_cli_point(int argc, char **argv);
 
 #endif

@@ -33,6 +33,8 @@ int ntk_cli_main(int argc, char **argv)
         return ntk_cli_run(argc - 1, argv + 1);
     if (strcmp(argv[1], "info") == 0)
         return ntk_cli_info(argc - 1, argv + 1);
+    if (strcmp(argv[1], "point") == 0)
+        return ntk_cli_point(argc - 1, argv + 1);
     fprintf(stderr, "ntksweep: unknown command '%s'\n", argv[1]);
     ntk_cli_usage_(stderr);
     return NTK_EXIT_USAGE;

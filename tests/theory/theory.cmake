@@ -12,3 +12,4 @@ ntk_add_test_exe(test_theory_seed004 ${CMAKE_CURRENT_LIST_DIR}/test_theory_seed0
 add_test(NAME theory.seed004 COMMAND test_theory_seed004)
 ntk_add_test_exe(test_theory_identities ${CMAKE_CURRENT_LIST_DIR}/test_theory_identities.c)
 add_test(NAME theory.identities COMMAND test_theory_identities)
+add_test(NAME theory.point COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/test_theory_point.sh $<TARGET_FILE:ntksweep>)

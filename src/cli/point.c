@@ -1,0 +1,325 @@
+/* point.c - `ntksweep point`: the infinite-width theory of one model as a per-layer TSV table. */
+#include "ntksweep/cli.h"
+#include "ntksweep/error.h"
+#include "ntksweep/model.h"
+#include "ntksweep/theory.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void point_usage_(FILE *f)
+{
+    fprintf(
+        f, "usage: ntksweep point [options]\n"
+           "  Runs the infinite-width recursions of one model on two inputs x, x' (per-coordinate\n"
+           "  squared norms q0, cosine rho) and prints one TSV row per layer l = 0..depth.\n"
+           "model:\n"
+           "  --arch ff|rrn|frn|resnet|preresnet|littwin|densenet   (default ff)\n"
+           "  --act relu|alpha_relu|tanh|erf|identity|gelu|swish     (default relu)\n"
+           "  --relu-alpha A        exponent of alpha_relu (> 1/2)\n"
+           "  --depth L             number of blocks (default 1)\n"
+           "  --sigma-w S | --sigma-w2 S2      hidden weight std (default sqrt 2) or variance\n"
+           "  --sigma-b S | --sigma-b2 S2      hidden bias std (default 0) or variance\n"
+           "  --sigma-v S | --sigma-v2 S2      branch output weight std (frn, resnet; default 1)\n"
+           "  --sigma-a S | --sigma-a2 S2      branch output bias std (frn, resnet; default 0)\n"
+           "  --sigma-in S, --sigma-in-b S     stem weight / bias std (default 1, 0)\n"
+           "  --sigma-out S, --sigma-out-b S   readout weight / bias std (default 1, 0)\n"
+           "  --stem none|linear    linear input layer for ff (default none)\n"
+           "  --alpha A             branch scale value (default 1)\n"
+           "  --gamma G             alpha_l = A L^-G (implies --alpha-schedule power)\n"
+           "  --alpha-schedule const|power|invsqrt   (invsqrt: alpha_l = A / sqrt(l))\n"
+           "  --m M                 branch depth of littwin (default 2)\n"
+           "  --act-mult C          activation multiplier x = C phi(h) (default 1)\n"
+           "  --param ntk|standard  parameterisation (theory quantities do not depend on it)\n"
+           "  --trained LIST        trained groups: all, none, or a comma list of\n"
+           "                        input,W,b,V,a,readout,readout_b (default all)\n"
+           "inputs:\n"
+           "  --q0 Q                ||x||^2/d = ||x'||^2/d (default 1)\n"
+           "  --rho R | --angle T   cosine of the inputs, or their angle in radians (default 0)\n"
+           "columns: l, q = q(x,x), lambda = q(x,x'), c, p = p(x,x), gamma = p(x,x'), e, s,\n"
+           "  kdot = Kdot(x,x) (the derivative kernel that sets chi), nngp = K(x,x') of the\n"
+           "  output, ntk_xx, ntk_xy, ntk_norm, chi, log_chi (chi^depth = 1), chi_w, chi_b,\n"
+           "  chi_v and chi_a (frn, resnet), grad_corr. nan marks undefined entries.\n"
+           "exit status: 0 ok, 1 failure, 2 usage error.\n");
+}
+
+static int bad_(const char *opt, const char *why, const char *val)
+{
+    fprintf(stderr, "ntksweep point: %s: %s '%s'\n", opt, why, val ? val : "");
+    return NTK_EXIT_USAGE;
+}
+
+static int num_(const char *opt, const char *s, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v))
+        return bad_(opt, "expected a finite number, got", s);
+    *out = v;
+    return 0;
+}
+
+static int nonneg_(const char *opt, const char *s, double *out)
+{
+    if (num_(opt, s, out)) return NTK_EXIT_USAGE;
+    if (*out < 0) return bad_(opt, "must be >= 0, got", s);
+    return 0;
+}
+
+static int count_(const char *opt, const char *s, long lo, long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end != '\0' || errno == ERANGE)
+        return bad_(opt, "expected an integer, got", s);
+    if (v < lo) {
+        fprintf(stderr, "ntksweep point: %s: must be >= %ld, got %ld\n", opt, lo, v);
+        return NTK_EXIT_USAGE;
+    }
+    *out = v;
+    return 0;
+}
+
+static int trained_(const char *opt, const char *s, unsigned *out)
+{
+    if (strcmp(s, "all") == 0) {
+        *out = NTK_GROUPS_ALL;
+        return 0;
+    }
+    *out = 0;
+    if (strcmp(s, "none") == 0) return 0;
+    char buf[256];
+    if (strlen(s) >= sizeof buf) return bad_(opt, "list too long", s);
+    strcpy(buf, s);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        int g;
+        if (ntk_group_parse(tok, &g) != NTK_OK)
+            return bad_(opt,
+                        "unknown parameter group (expected input, W, b, V, a, readout, "
+                        "readout_b, all or none):",
+                        tok);
+        *out |= NTK_GROUP_BIT(g);
+    }
+    return 0;
+}
+
+/* A std given directly (--sigma-x) or as a variance (--sigma-x2); giving both is an error. */
+typedef struct {
+    const char *name; /* "w", "b", "v", "a" */
+    double *dst;
+    int set;
+} sigma_opt;
+
+static double cell_(ntk_theory_result *r, ntk_theory_qty q, long l, int g, int idx)
+{
+    return *ntk_theory_at(r, q, l, g, idx);
+}
+
+int ntk_cli_point(int argc, char **argv)
+{
+    ntk_model m;
+    ntk_model_default(&m);
+    double q0 = 1.0, rho = 0.0, alpha_val = 1.0, gamma = 0.0;
+    int rho_set = 0, gamma_set = 0;
+    const char *schedule = NULL;
+    sigma_opt sig[4] = {
+        {"w", &m.sigma_w, 0}, {"b", &m.sigma_b, 0}, {"v", &m.sigma_v, 0}, {"a", &m.sigma_a, 0}};
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+            point_usage_(stdout);
+            return NTK_EXIT_OK;
+        }
+        if (strncmp(arg, "--", 2) != 0) {
+            fprintf(stderr, "ntksweep point: unexpected argument '%s'\n", arg);
+            point_usage_(stderr);
+            return NTK_EXIT_USAGE;
+        }
+        /* --name value or --name=value */
+        char opt[64];
+        const char *val = NULL, *eq = strchr(arg, '=');
+        size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+        if (len >= sizeof opt) return bad_(arg, "unknown option", arg);
+        memcpy(opt, arg, len);
+        opt[len] = '\0';
+        if (eq)
+            val = eq + 1;
+        else if (i + 1 < argc)
+            val = argv[++i];
+        else
+            return bad_(opt, "missing value", "");
+        int rc = 0;
+        long n;
+        double v;
+        int matched = 0;
+        for (int k = 0; k < 4; k++) {
+            char a[32], b[32];
+            snprintf(a, sizeof a, "--sigma-%s", sig[k].name);
+            snprintf(b, sizeof b, "--sigma-%s2", sig[k].name);
+            int is_var = strcmp(opt, b) == 0;
+            if (strcmp(opt, a) != 0 && !is_var) continue;
+            matched = 1;
+            if (sig[k].set) {
+                fprintf(stderr,
+                        "ntksweep point: %s: sigma_%s given twice (--sigma-%s or "
+                        "--sigma-%s2, once)\n",
+                        opt, sig[k].name, sig[k].name, sig[k].name);
+                return NTK_EXIT_USAGE;
+            }
+            if ((rc = nonneg_(opt, val, &v))) return rc;
+            *sig[k].dst = is_var ? sqrt(v) : v;
+            sig[k].set = 1;
+        }
+        if (matched) continue;
+        if (strcmp(opt, "--arch") == 0) {
+            if (ntk_arch_parse(val, &m.arch) != NTK_OK)
+                return bad_(opt,
+                            "unknown architecture (ff, rrn, frn, resnet, preresnet, littwin, "
+                            "densenet):",
+                            val);
+        } else if (strcmp(opt, "--act") == 0) {
+            if (ntk_act_parse(val, &m.act.kind) != NTK_OK)
+                return bad_(opt,
+                            "unknown activation (relu, alpha_relu, tanh, erf, identity, gelu, "
+                            "swish):",
+                            val);
+        } else if (strcmp(opt, "--relu-alpha") == 0) {
+            rc = num_(opt, val, &m.act.alpha);
+        } else if (strcmp(opt, "--depth") == 0) {
+            if (!(rc = count_(opt, val, 1, &n))) m.depth = n;
+        } else if (strcmp(opt, "--m") == 0) {
+            if (!(rc = count_(opt, val, 1, &n))) m.m = (int)n;
+        } else if (strcmp(opt, "--sigma-in") == 0) {
+            rc = nonneg_(opt, val, &m.sigma_in);
+        } else if (strcmp(opt, "--sigma-in-b") == 0) {
+            rc = nonneg_(opt, val, &m.sigma_in_b);
+        } else if (strcmp(opt, "--sigma-out") == 0) {
+            rc = nonneg_(opt, val, &m.sigma_out);
+        } else if (strcmp(opt, "--sigma-out-b") == 0) {
+            rc = nonneg_(opt, val, &m.sigma_out_b);
+        } else if (strcmp(opt, "--stem") == 0) {
+            if (strcmp(val, "none") == 0)
+                m.stem = NTK_STEM_NONE;
+            else if (strcmp(val, "linear") == 0)
+                m.stem = NTK_STEM_LINEAR;
+            else
+                return bad_(opt, "expected none or linear, got", val);
+        } else if (strcmp(opt, "--alpha") == 0) {
+            rc = nonneg_(opt, val, &alpha_val);
+        } else if (strcmp(opt, "--gamma") == 0) {
+            rc = num_(opt, val, &gamma);
+            gamma_set = 1;
+        } else if (strcmp(opt, "--alpha-schedule") == 0) {
+            if (strcmp(val, "const") != 0 && strcmp(val, "power") != 0 &&
+                strcmp(val, "invsqrt") != 0)
+                return bad_(opt, "expected const, power or invsqrt, got", val);
+            schedule = val;
+        } else if (strcmp(opt, "--act-mult") == 0) {
+            rc = num_(opt, val, &m.act_mult);
+        } else if (strcmp(opt, "--param") == 0) {
+            if (strcmp(val, "ntk") == 0)
+                m.param = NTK_PARAM_NTK;
+            else if (strcmp(val, "standard") == 0)
+                m.param = NTK_PARAM_STANDARD;
+            else
+                return bad_(opt, "expected ntk or standard, got", val);
+        } else if (strcmp(opt, "--trained") == 0) {
+            rc = trained_(opt, val, &m.trained);
+        } else if (strcmp(opt, "--q0") == 0) {
+            if (!(rc = num_(opt, val, &q0)) && !(q0 > 0)) return bad_(opt, "must be > 0, got", val);
+        } else if (strcmp(opt, "--rho") == 0 || strcmp(opt, "--angle") == 0) {
+            if (rho_set) {
+                fprintf(stderr, "ntksweep point: %s: give the inputs' --rho or --angle once\n",
+                        opt);
+                return NTK_EXIT_USAGE;
+            }
+            rho_set = 1;
+            if ((rc = num_(opt, val, &v))) return rc;
+            if (opt[2] == 'a')
+                rho = cos(v);
+            else if (v < -1 || v > 1)
+                return bad_(opt, "must lie in [-1, 1], got", val);
+            else
+                rho = v;
+        } else {
+            fprintf(stderr, "ntksweep point: unknown option '%s'\n", opt);
+            point_usage_(stderr);
+            return NTK_EXIT_USAGE;
+        }
+        if (rc) return rc;
+    }
+    /* branch-scale schedule */
+    m.alpha.value = alpha_val;
+    m.alpha.gamma = gamma;
+    if (!schedule) schedule = gamma_set ? "power" : "const";
+    if (strcmp(schedule, "power") == 0) {
+        if (!gamma_set) {
+            fprintf(stderr, "ntksweep point: --alpha-schedule power needs --gamma\n");
+            return NTK_EXIT_USAGE;
+        }
+        m.alpha.kind = NTK_ALPHA_POWER;
+    } else if (gamma_set) {
+        fprintf(stderr, "ntksweep point: --gamma needs --alpha-schedule power (got %s)\n",
+                schedule);
+        return NTK_EXIT_USAGE;
+    } else
+        m.alpha.kind = strcmp(schedule, "invsqrt") == 0 ? NTK_ALPHA_INVSQRT : NTK_ALPHA_CONST;
+
+    ntk_program prog;
+    if (ntk_model_compile(&m, &prog) != NTK_OK) {
+        fprintf(stderr, "ntksweep point: %s\n", ntk_error_msg());
+        return NTK_EXIT_USAGE;
+    }
+    double gram[4] = {q0, q0 * rho, q0 * rho, q0};
+    ntk_inputs in = {2, gram};
+    ntk_theory_result *r = ntk_theory_result_alloc(2, m.depth);
+    if (!r) {
+        fprintf(stderr, "ntksweep point: %s\n", ntk_error_msg());
+        return NTK_EXIT_FAILURE;
+    }
+    if (ntk_theory_run(&prog, &in, r) != NTK_OK) {
+        fprintf(stderr, "ntksweep point: %s\n", ntk_error_msg());
+        ntk_theory_result_free(r);
+        return NTK_EXIT_FAILURE;
+    }
+    int va = m.arch == NTK_ARCH_FRN || m.arch == NTK_ARCH_RESNET;
+    printf("l\tq\tlambda\tc\tp\tgamma\te\ts\tkdot\tnngp\tntk_xx\tntk_xy\tntk_norm\tchi\tlog_chi\t"
+           "chi_w\tchi_b%s\tgrad_corr\n",
+           va ? "\tchi_v\tchi_a" : "");
+    for (long l = 0; l <= m.depth; l++) {
+        double v[20] = {cell_(r, NTK_TQ_Q, l, 0, 0),
+                        cell_(r, NTK_TQ_Q, l, 0, 1),
+                        cell_(r, NTK_TQ_C, l, 0, 1),
+                        cell_(r, NTK_TQ_P, l, 0, 0),
+                        cell_(r, NTK_TQ_P, l, 0, 1),
+                        cell_(r, NTK_TQ_E, l, 0, 1),
+                        cell_(r, NTK_TQ_S, l, 0, 1),
+                        cell_(r, NTK_TQ_KDOT, l, 0, 0),
+                        cell_(r, NTK_TQ_NNGP, l, 0, 1),
+                        cell_(r, NTK_TQ_NTK, l, 0, 0),
+                        cell_(r, NTK_TQ_NTK, l, 0, 1),
+                        cell_(r, NTK_TQ_NTK_NORM, l, 0, 1),
+                        cell_(r, NTK_TQ_CHI, l, 0, 0),
+                        cell_(r, NTK_TQ_LOG_CHI, l, 0, 0),
+                        cell_(r, NTK_TQ_CHI_GROUP, l, NTK_GROUP_W, 0),
+                        cell_(r, NTK_TQ_CHI_GROUP, l, NTK_GROUP_B, 0),
+                        cell_(r, NTK_TQ_CHI_GROUP, l, NTK_GROUP_V, 0),
+                        cell_(r, NTK_TQ_CHI_GROUP, l, NTK_GROUP_A, 0),
+                        cell_(r, NTK_TQ_GRAD_CORR, l, 0, 1)};
+        printf("%ld", l);
+        for (int c = 0; c < 19; c++) {
+            if (!va && (c == 16 || c == 17)) continue;
+            printf("\t%.17g", v[c]);
+        }
+        printf("\n");
+    }
+    int rc = ferror(stdout) ? NTK_EXIT_FAILURE : NTK_EXIT_OK;
+    if (rc) fprintf(stderr, "ntksweep point: error writing the table to stdout\n");
+    ntk_theory_result_free(r);
+    return rc;
+}
