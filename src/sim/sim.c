@@ -744,7 +744,12 @@ static void backward_section(ntk_sim *s, int sec, long slot, double *out)
         const ntk_opdim *dm = &dims[pos];
         double f = ntk_op_factor(op, m, slot, s->depth);
         int dr = op->dst;
+        /* widths as they were when this op ran forward (gradients of sources have them) */
         s->curw[dr] = dm->n_out;
+        if (op->kind != NTK_OP_DENSECAT) {
+            s->curw[op->src] = dm->fan_in;
+            if (op->src2 >= 0) s->curw[op->src2] = dm->fan_in;
+        }
         if (!s->glive[dr]) continue; /* f does not depend on this value: nothing flows back */
         double *D = s->dreg[dr];
         double Gdep[NTK_SIM_MAX_K * NTK_SIM_MAX_K];

@@ -1,7 +1,23 @@
-# Simulator tests (CTest names sim.*): RNG, engines, statistics, theory agreement.
-ntk_add_test_exe(test_sim_rng tests/sim/test_rng.c)
+# Simulator tests (CTest names sim.*): RNG, engines, statistics, exact identities, theory agreement.
+ntk_add_test_exe(test_sim_rng ${CMAKE_CURRENT_LIST_DIR}/test_rng.c)
 add_test(NAME sim.rng COMMAND test_sim_rng)
-set_tests_properties(sim.rng PROPERTIES TIMEOUT 60 ENVIRONMENT "OPENBLAS_NUM_THREADS=1")
+ntk_add_test_exe(test_sim_engines ${CMAKE_CURRENT_LIST_DIR}/test_sim_engines.c)
+add_test(NAME sim.engines COMMAND test_sim_engines)
+ntk_add_test_exe(test_sim_basic ${CMAKE_CURRENT_LIST_DIR}/test_sim_basic.c)
+add_test(NAME sim.basic COMMAND test_sim_basic)
+ntk_add_test_exe(test_sim_stats ${CMAKE_CURRENT_LIST_DIR}/test_sim_stats.c)
+add_test(NAME sim.stats COMMAND test_sim_stats)
+ntk_add_test_exe(test_sim_identities ${CMAKE_CURRENT_LIST_DIR}/test_sim_identities.c)
+add_test(NAME sim.identities COMMAND test_sim_identities)
+ntk_add_test_exe(test_sim_theory ${CMAKE_CURRENT_LIST_DIR}/test_sim_theory.c)
+add_test(NAME sim.theory COMMAND test_sim_theory)
+ntk_add_test_exe(test_sim_depth ${CMAKE_CURRENT_LIST_DIR}/test_sim_depth.c)
+add_test(NAME sim.depth COMMAND test_sim_depth)
+ntk_add_test_exe(test_sim_papers ${CMAKE_CURRENT_LIST_DIR}/test_sim_papers.c)
+add_test(NAME sim.papers COMMAND test_sim_papers)
+set_tests_properties(sim.rng sim.engines sim.basic sim.stats sim.identities sim.theory sim.depth
+                     sim.papers PROPERTIES TIMEOUT 120 ENVIRONMENT "OPENBLAS_NUM_THREADS=1")
+set_tests_properties(sim.papers PROPERTIES LABELS slow TIMEOUT 300)
 
 # Benchmark driver (measures, does not assert; not a test): tests/bench/bench_sim.py runs it.
 add_executable(bench_sim ${CMAKE_SOURCE_DIR}/tests/bench/bench_sim.c)
