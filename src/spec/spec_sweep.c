@@ -241,7 +241,7 @@ static double sim_record_size_(long depth, int k)
     return v;
 }
 
-static void point_memory_(const ntk_sweep *s, ntk_point *pt)
+static void point_memory_(ntk_point *pt)
 {
     const ntk_model *m = &pt->model;
     double k = pt->k, L1 = (double)m->depth + 1.0, n = (double)pt->width;
@@ -392,7 +392,7 @@ int spec_point_build(const ntk_sweep *s, long idx, ntk_point *pt)
     pt->engine = s->engine;
     pt->key = point_key_(s, pt, cfg);
     point_cost_(s, pt);
-    point_memory_(s, pt);
+    point_memory_(pt);
     return 0;
 }
 

@@ -138,6 +138,30 @@ static void fuzz_text_(const char *seed, int nmut, size_t stride)
     free(buf);
 }
 
+/* An example sweep loads, and its effective configuration loads to the same points. */
+static void round_trip_(const char *text, const char *name)
+{
+    ntk_sweep *a = NULL, *b = NULL;
+    int ok = ntk_spec_parse_string(text, name, &a) == 0;
+    if (!ok) printf("%s: %s\n", name, ntk_error_msg());
+    char *eff = ok ? ntk_sweep_effective_config(a) : NULL;
+    ok = ok && eff && ntk_spec_parse_string(eff, "effective.yaml", &b) == 0;
+    if (ok) {
+        long n = ntk_sweep_npoints(a);
+        ok = ntk_sweep_npoints(b) == n;
+        for (long i = 0; ok && i < n; i += 1 + n / 1000)
+            ok = ntk_sweep_point_key(a, i) == ntk_sweep_point_key(b, i);
+    } else if (a) {
+        printf("%s: effective configuration: %s\n", name, ntk_error_msg());
+    }
+    char what[256];
+    snprintf(what, sizeof what, "%s and its effective configuration give the same points", name);
+    check_report_(ok, __FILE__, __LINE__, what);
+    free(eff);
+    ntk_sweep_free(a);
+    ntk_sweep_free(b);
+}
+
 static char *slurp_(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -177,6 +201,7 @@ int main(int argc, char **argv)
             char *text = slurp_(path);
             CHECK(text != NULL);
             if (text) {
+                round_trip_(text, e->d_name);
                 fuzz_text_(text, 300, 7);
                 free(text);
             }
