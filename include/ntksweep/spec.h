@@ -17,10 +17,11 @@
  *
  * Hashes are 64-bit FNV-1a (offset basis 0xcbf29ce484222325, prime 0x100000001b3):
  *  - the spec hash is taken over the verbatim bytes of the spec text;
- *  - a point key is taken over a canonical text of the point's effective parameter values
- *    (every ntk_model field, width, inputs Gram matrix; doubles written exactly as C99 hex
- *    floats), NOT over its index: adding values to an axis leaves the other points' keys, and
- *    hence their random networks, unchanged. The key excludes the seed, samples, engine and the
+ *  - a point key is taken over a canonical encoding of the point's effective parameter values
+ *    (every ntk_model field by name, width, the inputs' Gram matrix; doubles as IEEE-754
+ *    binary64 little-endian bytes; docs/spec.md "Hashes and point keys"), NOT over its index:
+ *    adding values to an axis leaves the other points' keys, and hence their random networks,
+ *    unchanged. The key excludes the seed, samples, engine and the
  *    theory/sim/output options; simulators key their random streams by (seed, point key,
  *    sample index).
  */

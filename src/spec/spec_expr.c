@@ -18,6 +18,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,10 +41,16 @@ typedef struct {
     int failed;
 } parser;
 
-static int fail_(parser *p, int pos, const char *fmt, const char *arg)
+static int fail_(parser *p, int pos, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Records the first error (message and position) and returns -1. */
+static int fail_(parser *p, int pos, const char *fmt, ...)
 {
     if (!p->failed) {
-        snprintf(p->msg, p->msgsz, fmt, arg);
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(p->msg, p->msgsz, fmt, ap);
+        va_end(ap);
         p->errpos = pos;
         p->failed = 1;
     }
@@ -52,11 +59,11 @@ static int fail_(parser *p, int pos, const char *fmt, const char *arg)
 
 static int emit_(parser *p, spec_ins ins)
 {
-    if (p->n >= EXPR_MAX_INS) return fail_(p, p->pos, "%sexpression too long", "");
+    if (p->n >= EXPR_MAX_INS) return fail_(p, p->pos, "expression too long");
     if (p->n == p->cap) {
         int cap = p->cap ? 2 * p->cap : 16;
         spec_ins *c = realloc(p->code, (size_t)cap * sizeof *c);
-        if (!c) return fail_(p, p->pos, "%sout of memory", "");
+        if (!c) return fail_(p, p->pos, "out of memory");
         p->code = c;
         p->cap = cap;
     }
@@ -118,14 +125,14 @@ static int parse_primary_(parser *p)
         p->pos++;
         if (parse_expr_(p) < 0) return -1;
         skip_ws_(p);
-        if (s[p->pos] != ')') return fail_(p, p->pos, "%sexpected ')'", "");
+        if (s[p->pos] != ')') return fail_(p, p->pos, "expected ')'");
         p->pos++;
         return 0;
     }
     if (isdigit((unsigned char)c) || c == '.') {
         char *end;
         double v = strtod(s + p->pos, &end);
-        if (end == s + p->pos) return fail_(p, p->pos, "%sexpected a number", "");
+        if (end == s + p->pos) return fail_(p, p->pos, "expected a number");
         p->pos = (int)(end - s);
         spec_ins i = {0};
         i.op = EX_NUM;
@@ -140,7 +147,7 @@ static int parse_primary_(parser *p)
             p->pos++;
         }
         name[len] = '\0';
-        if (p->pos - start >= (int)sizeof name - 1) return fail_(p, start, "%sname too long", "");
+        if (p->pos - start >= (int)sizeof name - 1) return fail_(p, start, "name too long");
         skip_ws_(p);
         if (s[p->pos] == '(') {
             for (size_t f = 0; f < sizeof funcs_ / sizeof funcs_[0]; f++) {
@@ -183,7 +190,7 @@ static int parse_primary_(parser *p)
         i.op = EX_VAR;
         return emit_(p, i);
     }
-    if (c == '\0') return fail_(p, p->pos, "%sunexpected end of expression", "");
+    if (c == '\0') return fail_(p, p->pos, "unexpected end of expression");
     char tok[2] = {c, '\0'};
     return fail_(p, p->pos, "unexpected character '%s'", tok);
 }
@@ -203,7 +210,7 @@ static int parse_power_(parser *p)
 static int parse_unary_(parser *p)
 {
     skip_ws_(p);
-    if (++p->nest > EXPR_MAX_NEST) return fail_(p, p->pos, "%sexpression nested too deeply", "");
+    if (++p->nest > EXPR_MAX_NEST) return fail_(p, p->pos, "expression nested too deeply");
     int rc;
     char c = p->s[p->pos];
     if (c == '-' || c == '+') {
@@ -232,7 +239,7 @@ static int parse_term_(parser *p)
 
 static int parse_expr_(parser *p)
 {
-    if (++p->nest > EXPR_MAX_NEST) return fail_(p, p->pos, "%sexpression nested too deeply", "");
+    if (++p->nest > EXPR_MAX_NEST) return fail_(p, p->pos, "expression nested too deeply");
     if (parse_term_(p) < 0) return -1;
     for (;;) {
         skip_ws_(p);

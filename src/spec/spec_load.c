@@ -160,7 +160,8 @@ static int check_keys_(lctx *c, yaml_node_t *map, const char *path, const char *
                        int nallowed)
 {
     if (map->type != YAML_MAPPING_NODE)
-        return ERRN(c, map, path, "expected a mapping (key: value lines), got %s", node_kind_(map));
+        return ERRN(c, map, path[0] ? path : NULL, "expected a mapping (key: value lines), got %s",
+                    node_kind_(map));
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
          p++) {
         yaml_node_t *kn = node_(c, p->key);
@@ -444,7 +445,8 @@ static int parse_header_(lctx *c, yaml_node_t *root)
         char *end = NULL;
         char qb[80];
         errno = 0;
-        unsigned long long x = (v && isdigit((unsigned char)v[0])) ? strtoull(v, &end, 0) : 0;
+        int base = v && v[0] == '0' && (v[1] == 'x' || v[1] == 'X') ? 16 : 10;
+        unsigned long long x = (v && isdigit((unsigned char)v[0])) ? strtoull(v, &end, base) : 0;
         if (!v || !isdigit((unsigned char)v[0]) || !end || *end || errno == ERANGE)
             return ERRN(c, n, "seed", "expected an integer in [0, 2^64 - 1], got '%s'",
                         v ? quote_(v, qb, sizeof qb) : node_kind_(n));
