@@ -254,6 +254,10 @@ typedef struct {
     int hncw[NG], hncb[NG];
     /* per-row cumulative log|m| and counts of zero, infinite and negative factors, (L+1) * P */
     double *mrow, *mrow_ls;
+    /* history programs (DenseNet): per row the derivative kernel of the history activation, the
+     * stream kernel, the DENSECAT coefficient and the gradient covariance of the stream */
+    int dense_bwd;
+    double *dTd, *dTd_ls, *dKS, *dKS_ls, *dc, *dPi, *dPi_ls;
     /* finish_bwd scratch: running product of block factors above a row (P) and Pi there (P) */
     double *tail, *pout;
     /* per-row scales of the relative ntk_layer / chi_group mantissas kept in res, and counts */
@@ -319,6 +323,15 @@ static void ws_layout(tws *w, bump *b)
     w->pout = bump_take(b, dP);
     w->mrow = bump_take(b, rows * dP);
     w->mrow_ls = bump_take(b, rows * sizeof(double));
+    if (w->dense_bwd) {
+        w->dTd = bump_take(b, rows * dP);
+        w->dKS = bump_take(b, rows * dP);
+        w->dPi = bump_take(b, rows * dP);
+        w->dTd_ls = bump_take(b, rows * sizeof(double));
+        w->dKS_ls = bump_take(b, rows * sizeof(double));
+        w->dPi_ls = bump_take(b, rows * sizeof(double));
+        w->dc = bump_take(b, rows * sizeof(double));
+    }
     w->nl_ls = bump_take(b, rows * NG * sizeof(double));
     w->cg_ls = bump_take(b, rows * NG * sizeof(double));
     w->cg_cnt = bump_take(b, rows * NG * sizeof(int));
@@ -921,6 +934,13 @@ static void finish_bwd(tws *w)
     for (int p = 0; p < P; p++)
         tail[p] = 1.0;
     for (long row = w->L; row >= w->row_stem; row--) {
+        if (w->dense_bwd) {
+            /* history programs: Pi_S from dense_pi, chi relative to h */
+            const double *pi = w->dPi + (size_t)row * P;
+            for (int p = 0; p < P; p++)
+                tail[p] = pi[p] / h[p];
+            tls = w->dPi_ls[row] - hls;
+        }
         double ftl = expf_(tls), fpo = expf_(tls + hls);
         for (int p = 0; p < P; p++)
             po[p] = w->hfac.has ? tail[p] * h[p] : 0.0;
@@ -967,12 +987,90 @@ static void finish_bwd(tws *w)
             }
         }
         /* tail(row - 1) = tail(row) .* m_row */
-        if (row > w->row_stem) {
+        if (row > w->row_stem && !w->dense_bwd) {
             const double *m = w->mrow + (size_t)row * P;
             for (int p = 0; p < P; p++)
                 tail[p] *= m[p];
             tls += w->mrow_ls[row];
             renorm(tail, P, &tls);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ history backward */
+
+/* Programs whose block is S = DENSECAT(hist); hist = ACT(S) and whose stem ends with
+ * hist = ACT(S) (DenseNet, Littwin eq. 13) have no per-block Markov factor: A^h feeds every later
+ * block. Their gradient covariances follow Littwin's eq. 81 instead, with h the readout factor:
+ *     Pi_S^L = h,   Pi_S^l = Tdot^l .* sum_{j > l} c_j Pi_S^j   (c_j = w^2 alpha_j / j),
+ * and block l's weights W^{l,h} (h < l) contribute sum_h c_l Pi_S^l .* K_A^h = Pi_S^l .* K_S^l
+ * to the NTK, with per-entry squared gradients Pi_S^l K_A^h averaging to Pi_S^l K_S^l / (c_l l). */
+static int dense_shape(const ntk_program *pg)
+{
+    const ntk_op *b = pg->block;
+    if (!pg->needs_history || pg->n_block != 2 || pg->n_stem < 1) return 0;
+    const ntk_op *st = &pg->stem[pg->n_stem - 1];
+    for (int o = 0; o < pg->n_stem; o++)
+        if (pg->stem[o].kind == NTK_OP_DENSECAT) return 0;
+    for (int o = 0; o < pg->n_head; o++)
+        if (pg->head[o].kind == NTK_OP_DENSECAT) return 0;
+    return b[0].kind == NTK_OP_DENSECAT && b[0].dst == pg->reg_p && b[0].src == pg->hist_reg &&
+           b[1].kind == NTK_OP_ACT && b[1].src == pg->reg_p && b[1].dst == pg->hist_reg &&
+           st->kind == NTK_OP_ACT && st->src == pg->reg_p && st->dst == pg->hist_reg;
+}
+
+/* Records row's history derivative kernel (the ACT op `act` of section sec), the stream kernel
+ * and, for blocks, the relative NTK and per-entry gradient terms of the DENSECAT weights. */
+static void dense_store(tws *w, long row, int sec, int act)
+{
+    const int P = w->P, k = w->k;
+    const treg *S = &w->reg[w->prog->reg_p];
+    memcpy(w->dTd + (size_t)row * P, w->sv[sec][act], (size_t)P * sizeof(double));
+    w->dTd_ls[row] = w->svls[sec][act];
+    memcpy(w->dKS + (size_t)row * P, S->K, (size_t)P * sizeof(double));
+    w->dKS_ls[row] = S->ls;
+    w->dc[row] = 0.0;
+    if (sec != SEC_BLOCK) return;
+    const ntk_op *op = &w->prog->block[0];
+    double f = op_fac(w, op, row), c = op->w * f * op->w * f / (double)row;
+    int gw = op->group_w;
+    w->dc[row] = c;
+    for (int g = 0; g < NG; g++) {
+        w->nrel[g].has = w->chw[g].has = w->chb[g].has = 0;
+        w->cw[g] = w->cb[g] = 0;
+    }
+    if (gw < 0) return;
+    if (w->trained & NTK_GROUP_BIT(gw)) sv_axpy(&w->nrel[gw], P, 1.0, S->K, S->ls, NULL);
+    for (int i = 0; i < k; i++)
+        w->gk1[i] = S->K[w->dg[i]];
+    if (c > 0.0) {
+        sv_axpy(&w->chw[gw], k, 1.0 / (c * (double)row), w->gk1, S->ls, NULL);
+        w->cw[gw] = 1;
+    }
+}
+
+/* Gradient covariances of the stream for every row (absolute), from the model depth down. */
+static void dense_pi(tws *w)
+{
+    const int P = w->P;
+    svec R = {w->pout, 0.0, 0}; /* sum_{j > l} c_j Pi_S^j */
+    for (long l = w->L; l >= w->row_stem; l--) {
+        double *pi = w->dPi + (size_t)l * P, ls;
+        if (l == w->L) {
+            for (int p = 0; p < P; p++)
+                pi[p] = w->hfac.has ? w->hfac.v[p] : 0.0;
+            ls = w->hfac.ls;
+        } else {
+            const double *td = w->dTd + (size_t)l * P;
+            for (int p = 0; p < P; p++)
+                pi[p] = R.has ? td[p] * R.v[p] : 0.0;
+            ls = R.has ? w->dTd_ls[l] + R.ls : 0.0;
+        }
+        renorm(pi, P, &ls);
+        w->dPi_ls[l] = ls;
+        if (l >= w->prog->first_block) {
+            sv_axpy(&R, P, w->dc[l], pi, ls, NULL);
+            renorm(R.v, P, &R.ls);
         }
     }
 }
@@ -1015,9 +1113,10 @@ static void forward_pass(tws *w, long La, long lmax, int full)
         for (int o = 0; o < pg->n_head; o++)
             fwd_op(w, &pg->head[o], SEC_HEAD, o, 0);
         rec_head(w, w->row_stem, 0);
-        if (!w->dense) {
+        if (!w->dense || w->dense_bwd) {
             sect_bwd(w, pg->stem, pg->n_stem, SEC_STEM, pg->reg_p, 0);
             store_bwd(w, w->row_stem, NULL);
+            if (w->dense_bwd) dense_store(w, w->row_stem, SEC_STEM, pg->n_stem - 1);
         }
     }
     for (long l = pg->first_block; l <= lmax; l++) {
@@ -1031,6 +1130,9 @@ static void forward_pass(tws *w, long La, long lmax, int full)
                 sect_bwd(w, pg->block, pg->n_block, SEC_BLOCK, pg->reg_p, l);
                 svec m = w->pi[pg->reg_p];
                 store_bwd(w, l, &m);
+            } else if (w->dense_bwd) {
+                dense_store(w, l, SEC_BLOCK, 1);
+                store_bwd(w, l, NULL);
             }
         }
         if (full || l == lmax) {
@@ -1040,7 +1142,7 @@ static void forward_pass(tws *w, long La, long lmax, int full)
             rec_head(w, l, !full);
         }
     }
-    if (full && !w->dense) {
+    if (full && (!w->dense || w->dense_bwd)) {
         sect_bwd(w, pg->head, pg->n_head, SEC_HEAD, pg->head[pg->n_head - 1].dst, 0);
         store_head(w);
     }
@@ -1169,6 +1271,7 @@ int ntk_theory_run_ex(const ntk_program *prog, const ntk_inputs *in, ntk_theory_
         for (int o = 0; o < nops[s]; o++) {
             const ntk_op *op = &secs[s][o];
             if (op->kind == NTK_OP_DENSECAT) w.dense = 1;
+            w.dense_bwd = dense_shape(prog);
             if (op->group_w >= 0) used |= NTK_GROUP_BIT(op->group_w);
             if (op->group_b >= 0) used |= NTK_GROUP_BIT(op->group_b);
         }
@@ -1213,12 +1316,13 @@ int ntk_theory_run_ex(const ntk_program *prog, const ntk_inputs *in, ntk_theory_
     for (size_t i = (size_t)w.row_stem * w.qrs[NTK_TQ_NTK_GROUP];
          i < (size_t)(L + 1) * w.qrs[NTK_TQ_NTK_GROUP]; i++)
         w.qb[NTK_TQ_NTK_GROUP][i] = 0.0;
-    if (!w.dense)
+    if (!w.dense || w.dense_bwd)
         for (size_t i = (size_t)w.row_stem * w.qrs[NTK_TQ_NTK_LAYER];
              i < (size_t)(L + 1) * w.qrs[NTK_TQ_NTK_LAYER]; i++)
             w.qb[NTK_TQ_NTK_LAYER][i] = 0.0;
     forward_pass(&w, L, L, 1);
-    if (!w.dense) finish_bwd(&w);
+    if (w.dense_bwd) dense_pi(&w);
+    if (!w.dense || w.dense_bwd) finish_bwd(&w);
     if (ntk_alpha_depends_on_depth(&prog->model.alpha))
         for (long l = prog->first_block; l < L; l++)
             forward_pass(&w, l, l, 0);

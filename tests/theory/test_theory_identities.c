@@ -140,6 +140,12 @@ int main(void)
         m.m = 3;
         m.alpha.value = 0.4;
         check_layer_sum(&m, 1.0, 1.0, 0.3, 1e-12, "littwin m = 3");
+        m = base(NTK_ARCH_DENSENET, "relu", 9);
+        m.alpha.value = 1.3;
+        check_layer_sum(&m, 1.0, 0.6, 0.3, 1e-12, "densenet relu");
+        m = base(NTK_ARCH_DENSENET, "tanh", 7);
+        m.sigma_in = 1.2;
+        check_layer_sum(&m, 1.0, 0.6, -0.3, 1e-12, "densenet tanh");
         m = base(NTK_ARCH_FF, "relu", 400);
         m.sigma_w = 2.0; /* exploding: contributions are combined in log scale */
         check_layer_sum(&m, 1.0, 1.0, 0.3, 1e-11, "ff relu exploding");
@@ -334,13 +340,14 @@ int main(void)
             CHECK_REL(tt_get(r, NTK_TQ_NTK, 1, 0, 1), 2.0 * 0.2, 1e-15);
             ntk_theory_result_free(r);
         }
+        /* DenseNet (history program): gradients follow Littwin's eq. 81, chi = P^l */
         m = base(NTK_ARCH_DENSENET, "relu", 4);
         r = tt_run2(&m, 1.0, 1.0, 0.2);
         if (r) {
             CHECK(isfinite(tt_get(r, NTK_TQ_NTK, 4, 0, 1)));
-            CHECK(isnan(tt_get(r, NTK_TQ_CHI, 2, 0, 0)));
-            CHECK(isnan(tt_get(r, NTK_TQ_NTK_LAYER, 2, NTK_GROUP_W, 0)));
-            CHECK(isnan(tt_get(r, NTK_TQ_CHI_GROUP, 2, NTK_GROUP_W, 0)));
+            CHECK_REL(tt_get(r, NTK_TQ_CHI, 3, 0, 0), 0.25, 1e-14); /* alpha / L */
+            CHECK_REL(tt_get(r, NTK_TQ_CHI, 4, 0, 0), 1.0, 1e-15);
+            CHECK(isnan(tt_get(r, NTK_TQ_CHI_GROUP, 0, NTK_GROUP_W, 0)));
             CHECK_INT(r->n_nonfinite, 0);
             ntk_theory_result_free(r);
         }

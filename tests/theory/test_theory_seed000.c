@@ -330,6 +330,33 @@ int main(void)
         ntk_theory_result_free(r);
     }
 
+    /* ---- seed-000 3.5: DenseNet per-matrix terms E||J_{W^{l,h}}||^2 = (alpha/l) Lambda^h P^l
+     * (diagonal), P^L = 1, P^l = (alpha/L) prod_{j=l+1}^{L-1} (1 + alpha/j): the gradient
+     * second moment chi at row l is P^l, block l's NTK share sum_h (alpha/l) Lambda^h P^l =
+     * Lambda^l P^l and its mean per-entry squared gradient P^l (1/l) sum_h Lambda^h = P^l
+     * Lambda^l / alpha; the shares sum to K^D_L (eq. 82). */
+    printf("-- DenseNet per-matrix terms\n");
+    {
+        const double a = M_SQRT2;
+        const long L = 12;
+        ntk_model md = densenet(a, L);
+        ntk_theory_result *r = tt_run2(&md, 1.0, 1.0, 0.4);
+        if (r) {
+            double P = 1.0, sum = 0.0;
+            for (long l = L; l >= 1; l--) {
+                if (l < L) P = (l == L - 1) ? a / L : P * (1 + a / (l + 1));
+                double lam = tt_get(r, NTK_TQ_P, l, 0, 0);
+                CHECK_REL(tt_get(r, NTK_TQ_CHI, l, 0, 0), P, 1e-13);
+                CHECK_REL(tt_get(r, NTK_TQ_NTK_LAYER, l, NTK_GROUP_W, 0), lam * P, 1e-13);
+                CHECK_REL(tt_get(r, NTK_TQ_CHI_GROUP, l, NTK_GROUP_W, 0), P * lam / a, 1e-13);
+                for (int p = 0; p < 3; p++)
+                    sum += p == 1 ? tt_get(r, NTK_TQ_NTK_LAYER, l, NTK_GROUP_W, p) : 0.0;
+            }
+            CHECK_REL(sum, tt_get(r, NTK_TQ_NTK, L, 0, 1), 1e-13);
+            ntk_theory_result_free(r);
+        }
+    }
+
     /* ---- seed-000 3.3: ResNet diagonal closed form K = m sum_l alpha prod_{j!=l}(1+alpha),
      * Lambda(x,x) = prod (1 + alpha); L = 1, m = 2: K = alpha (cos t kappa0 + kappa1) */
     printf("-- ResNet closed forms\n");

@@ -1,0 +1,10 @@
+# Gaussian expectations (src/theory/gauss.c) and signal-propagation phases (src/theory/phase.c).
+ntk_add_test_exe(test_gauss ${CMAKE_CURRENT_LIST_DIR}/test_gauss.c)
+add_test(NAME theory.gauss.golden COMMAND test_gauss golden)
+add_test(NAME theory.gauss.closed_forms COMMAND test_gauss closed)
+add_test(NAME theory.gauss.quadrature COMMAND test_gauss quad)
+add_test(NAME theory.gauss.identities COMMAND test_gauss ident)
+add_test(NAME theory.gauss.edge_cases COMMAND test_gauss edge)
+ntk_add_test_exe(test_phase ${CMAKE_CURRENT_LIST_DIR}/test_phase.c)
+add_test(NAME theory.phase.feedforward COMMAND test_phase ff)
+add_test(NAME theory.phase.residual COMMAND test_phase res)
