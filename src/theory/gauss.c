@@ -987,7 +987,9 @@ static void pair_geo_cov(pair_geo *p, double q1, double q2, double q12)
     p->q2 = q2;
     p->a1 = sqrt(q1);
     p->a2 = sqrt(q2);
-    p->g = p->a1 * p->a2;
+    /* sqrt(q1 q2) is exact for q1 = q2 (sqrt(fl(q^2)) = q), so pair(q, q, q) has c = 1 exactly */
+    double pr = q1 * q2;
+    p->g = isnormal(pr) ? sqrt(pr) : p->a1 * p->a2;
     double g = p->g, aq = fabs(q12);
     if (g == 0.0) {
         p->c = 0.0;
