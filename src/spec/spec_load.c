@@ -227,7 +227,7 @@ int spec_check_value(spec_constraint cons, double v)
     case SC_FINITE:
         return 1;
     case SC_POSINT:
-        return v >= 1.0 && v == floor(v) && v <= 1e15;
+        return v >= 1.0 && v == floor(v) && v <= 1e9;
     case SC_RELU_ALPHA:
         return v > 0.5;
     case SC_POSITIVE:

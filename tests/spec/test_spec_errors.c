@@ -44,6 +44,9 @@ static void test_values_(void)
     EXPECT("name: x\nmodel: {depth: 3, width: -5}\n",
            "bad.yaml:2:26: key 'model.width': expected a positive integer, got '-5'");
     EXPECT("name: x\nmodel: {depth: 2.5}\n", "key 'model.depth'", "positive integer", "'2.5'");
+    EXPECT("name: x\nmodel: {depth: 3, m: 1e10}\n", "key 'model.m'", "positive integer", "'1e10'");
+    EXPECT("name: x\nmodel: {act: tanh, depth: 2}\nderived: {width: 1e12 * depth}\n",
+           "key 'derived.width'", "gives 2e+12; expected a positive integer");
     EXPECT("name: x\nmodel: {depth: 3, sigma_b2: -0.1}\n",
            "2:29: key 'model.sigma_b2': expected a non-negative number, got '-0.1'");
     EXPECT("name: x\nmodel: {depth: 3, act: alpha_relu, relu_alpha: 0.5}\n",
