@@ -314,7 +314,10 @@ int ntk_cli_point(int argc, char **argv)
         printf("%ld", l);
         for (int c = 0; c < 19; c++) {
             if (!va && (c == 16 || c == 17)) continue;
-            printf("\t%.17g", v[c]);
+            if (isnan(v[c]))
+                printf("\tnan"); /* undefined entries, whatever their sign bit */
+            else
+                printf("\t%.17g", v[c]);
         }
         printf("\n");
     }
