@@ -9,7 +9,8 @@
  *   xi_q = -1 / log(F'(q*)),  F'(q*) = chi_1 + sigma_w^2 E[phi phi''] = sigma_w^2 dV/dq (q*),
  *   xi_c = -1 / log(chi_c)    (chi_c = chi_1 in the ordered phase, where c* = 1),
  * so that |q^l - q*| ~ exp(-l/xi_q) and |c^l - c*| ~ exp(-l/xi_c); a scale is +inf where the rate
- * is 1 (edge of chaos) and NaN where the map has no finite fixed point.
+ * is >= 1 (edge of chaos; in the chaotic phase chi_1 > 1 but the rates used are those at the stable
+ * fixed points, < 1) and NaN where the map has no finite fixed point.
  *
  * Residual networks of Yang & Schoenholz ([seed-004 3.3-3.5]): closed-form constants of the tanh
  * FRN/RRN (e*, delta*, A, B, ...) and of the alpha-ReLU FRN (the fixed point e*_alpha of J_alpha,

@@ -247,7 +247,8 @@ static int diverged_limits(const ntk_act *act, double sw2, ntk_phase_info *o)
 static double depth_scale(double rate)
 {
     if (!(rate >= 0.0) || isinf(rate)) return NAN;
-    if (rate == 1.0) return INFINITY;
+    if (rate >= 1.0) /* no exponential convergence (EOC, or a rate above 1 by rounding) */
+        return INFINITY;
     if (rate == 0.0) return 0.0;
     return -1.0 / log(rate);
 }
@@ -288,9 +289,10 @@ int ntk_phase_ff(const ntk_act *act, double sigma_w, double sigma_b, double q0, 
         o.chi_1 = c.sw2 * ntk_gauss_diag(act, 1.0, qs).Tdot;
         o.c_star = 1.0;
         o.chi_c = o.chi_1;
-        if (o.chi_1 > 1.0 && qs > 0.0) {
-            /* chaotic: stable c* < 1 of f. G(c) = f(c) - c >= 0 at c = -1 (Cauchy-Schwarz), < 0
-             * just below 1 (G'(1) = chi_1 - 1 > 0); for odd phi G >= 0 on [-1, 0]. */
+        if (o.chi_1 > 1.0 + eoc_tol && qs > 0.0) {
+            /* chaotic (beyond the EOC band): stable c* < 1 of f. G(c) = f(c) - c >= 0 at c = -1
+             * (Cauchy-Schwarz), < 0 just below 1 (G'(1) = chi_1 - 1 > 0); for odd phi G >= 0 on
+             * [-1, 0]. */
             c.q = qs;
             double lo = ntk_act_is_odd(act) ? 0.0 : -1.0, hi = NAN;
             for (double th = 0.25; th > 1e-9; th *= 0.5)
