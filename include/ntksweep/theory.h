@@ -13,7 +13,7 @@
  * Overflow: kernels carry a per-register log scale, so log_p, log_q, log_ntk stay finite where
  * p, q, ntk overflow to inf (those are recorded as inf, not errors).
  *
- * Depth conventions and the mapping of every quantity to the papers' symbols: docs/theory.md.
+ * Depth conventions and the mapping of every quantity to the papers' symbols: docs/architectures.md.
  */
 #ifndef NTKSWEEP_THEORY_H
 #define NTKSWEEP_THEORY_H
