@@ -8,11 +8,14 @@
  *
  * Accuracy contract: relative error <= 1e-12 for the closed forms (relu, alpha_relu, erf,
  * identity) and <= 1e-10 for the quadrature activations (tanh, gelu, swish) over
- * 1e-8 <= q <= 1e8 and every correlation in [-1, 1] (see gauss.c for the rules and the tests in
- * tests/theory/test_gauss.c for the measurements). Correlations are clamped to [-1, 1]; relu
- * uses the angle form, so correlations near 1 keep full relative precision of 1 - c when the
- * caller passes it (ntk_gauss_pair_angle).
- * q = +inf is allowed for bounded activations (tanh, erf): the limit (2/pi) arcsin(c) etc.
+ * 1e-8 <= q <= 1e8 and every correlation in [-1, 1] (rules, measured accuracy and cost per call:
+ * docs/theory-numerics.md; measurements in tests/theory/test_gauss.c). Where T vanishes (odd
+ * activations at c = 0) its error is absolute, ~1e-16 times the scale of T. Correlations are
+ * clamped to [-1, 1]; relu uses the angle form, so correlations near 1 keep full relative
+ * precision of 1 - c when the caller passes it (ntk_gauss_pair_angle).
+ * q = +inf is allowed for bounded activations (tanh, erf): the limit (2/pi) arcsin(c) etc., with
+ * inf/inf in q12/sqrt(q1 q2) read as the sign of q12 (pass other correlations as an angle).
+ * A zero variance is the constant 0; the relu diagonal at q = 0 reports the limit q -> 0+.
  * Thread safety: all functions are reentrant (quadrature tables are built once, thread-safely).
  */
 #ifndef NTKSWEEP_GAUSS_H
