@@ -2,6 +2,7 @@
 #include "check.h"
 
 #include "ntksweep/error.h"
+#include "ntksweep/phase.h"
 #include "ntksweep/spec.h"
 
 #include <math.h>
@@ -175,6 +176,16 @@ static void test_eoc_(void)
     ntk_act tanh_ = {NTK_ACT_TANH, 1.0}, relu = {NTK_ACT_RELU, 1.0}, gelu = {NTK_ACT_GELU, 1.0};
     for (int i = 0; i < 6; i++)
         CHECK_REL(ntk_spec_eoc_sigma_w(&tanh_, 1.0, sb[i]), sw[i], 2e-11);
+    /* An independent solver (phase.h: Brent on chi_1 with q* by iteration) agrees. */
+    static const double sb2[] = {0.05, 0.3, 0.7, 2.0, 5.0};
+    ntk_act erf0 = {NTK_ACT_ERF, 1.0};
+    for (int i = 0; i < 5; i++) {
+        double w;
+        CHECK(ntk_phase_eoc_sigma_w(&tanh_, sb2[i], &w) == 0);
+        CHECK_REL(ntk_spec_eoc_sigma_w(&tanh_, 1.0, sb2[i]), w, 1e-11);
+        CHECK(ntk_phase_eoc_sigma_w(&erf0, sb2[i], &w) == 0);
+        CHECK_REL(ntk_spec_eoc_sigma_w(&erf0, 1.0, sb2[i]), w, 1e-12);
+    }
     /* A multiplier c scales the map by c^2: sigma_w c is invariant. */
     CHECK_REL(ntk_spec_eoc_sigma_w(&tanh_, 2.0, 0.5), 1.54967391251 / 2.0, 2e-11);
     CHECK_REL(ntk_spec_eoc_sigma_w(&relu, 1.0, 0.0), sqrt(2.0), 1e-15);
