@@ -120,9 +120,10 @@ typedef struct ntk_sim ntk_sim;
 
 typedef struct {
     ntk_sim_engine engine;
-    /* Bytes the stored activations of one sample may use (0: 1 GiB). Beyond it the forward pass
-     * keeps checkpoints of the stream every ~sqrt(depth) blocks and recomputes segments during
-     * the backward pass (same numbers, about one more forward pass of cost). */
+    /* Bytes the stored activations of one sample may use (0: 4 GiB). Beyond it the forward pass
+     * keeps checkpoints of the stream at the starts of segments of blocks and recomputes all
+     * segments but the last during the backward pass (same numbers, up to one more forward pass
+     * of cost). Only extreme widths reach it (ResNet, k = 2: 48 MB per block at n = 10^6). */
     size_t mem_limit;
 } ntk_sim_opts;
 

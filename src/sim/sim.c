@@ -356,20 +356,26 @@ ntk_sim *ntk_sim_alloc_opts(const ntk_program *prog, long width, int k, const nt
     s->live[NTK_REG_X] = 0; /* the input is never overwritten */
     for (int r = 0; r < NTK_REG_COUNT; r++)
         s->nlive += s->live[r];
-    /* Memory plan: full tape, or checkpoints every seg_len blocks. */
-    size_t limit = (opts && opts->mem_limit) ? opts->mem_limit : ((size_t)1 << 30);
+    /* Memory plan: the tape of every block if it fits the limit; else segments of seg_len blocks
+     * aligned to the last block (whose segment is never recomputed), with seg_len as large as the
+     * limit allows for the tape of one segment plus the checkpoints of all segments. */
+    size_t limit = (opts && opts->mem_limit) ? opts->mem_limit : NTK_SIM_MEM_LIMIT_DEFAULT;
     double tape_bytes = (double)s->tape_stride * 8.0;
     double ckpt_bytes = (double)s->nlive * (double)s->maxw * k * 8.0;
     s->tape_cap = s->nblocks;
     s->seg_len = s->nblocks;
     s->nseg = s->nblocks > 0 ? 1 : 0;
+    s->seg_off = 0;
     if (s->nblocks > 1 && tape_bytes * (double)s->nblocks > (double)limit) {
-        long T =
-            (long)ceil(sqrt((double)s->nblocks * ckpt_bytes / (tape_bytes > 0 ? tape_bytes : 1)));
+        long T = (long)((double)limit / (tape_bytes > 0 ? tape_bytes : 1.0));
+        if (T > s->nblocks - 1) T = s->nblocks - 1;
+        while (T > 1 && tape_bytes * (double)T + ckpt_bytes * (double)((s->nblocks + T - 1) / T) >
+                            (double)limit)
+            T--;
         if (T < 1) T = 1;
-        if (T > s->nblocks) T = s->nblocks;
         s->seg_len = s->tape_cap = T;
         s->nseg = (s->nblocks + T - 1) / T;
+        s->seg_off = s->nseg * T - s->nblocks; /* the first segment is short by seg_off */
     }
     /* Allocation. */
     int fail = 0;
@@ -454,7 +460,7 @@ static double *blk_tape(ntk_sim *s, int sec, long slot)
 {
     if (sec == SEC_STEM) return s->stem_tape;
     if (sec == SEC_HEAD) return s->head_tape;
-    return s->tape + (size_t)((slot - s->first) % s->tape_cap) * s->tape_stride;
+    return s->tape + (size_t)((slot - s->first + s->seg_off) % s->tape_cap) * s->tape_stride;
 }
 
 static const ntk_opdim *sec_dims(ntk_sim *s, int sec, long slot)
@@ -861,6 +867,14 @@ static void set_widths(ntk_sim *s, const long *w)
         s->curw[r] = w[r];
 }
 
+/* First block of segment seg (segment nseg: one past the last block). */
+static long seg_start(const ntk_sim *s, long seg)
+{
+    if (seg >= s->nseg) return s->depth + 1;
+    long b = s->first + seg * s->seg_len - s->seg_off;
+    return b < s->first ? s->first : b;
+}
+
 static double *ckpt_slot(ntk_sim *s, long seg, int r)
 {
     int idx = 0;
@@ -880,7 +894,7 @@ static void ckpt_save(ntk_sim *s, long seg)
 
 static void ckpt_restore(ntk_sim *s, long seg)
 {
-    long b0 = s->first + seg * s->seg_len;
+    long b0 = seg_start(s, seg);
     set_widths(s, b0 == s->first ? s->w_after_stem : s->w_after_blk[0]);
     for (int r = 0; r < NTK_REG_COUNT; r++)
         if (s->live[r]) {
@@ -1000,7 +1014,8 @@ int ntk_sim_sample(ntk_sim *s, const double *X, uint64_t seed, uint64_t point_ke
     forward_section(s, SEC_STEM, 0, MODE_FIRST, out);
     for (long l = s->first; l <= s->depth; l++) {
         long i = l - s->first;
-        if (s->nseg > 1 && i % s->seg_len == 0) ckpt_save(s, i / s->seg_len);
+        if (s->nseg > 1 && (i == 0 || (i + s->seg_off) % s->seg_len == 0))
+            ckpt_save(s, (i + s->seg_off) / s->seg_len);
         forward_section(s, SEC_BLOCK, l, MODE_FIRST, out);
     }
     forward_section(s, SEC_HEAD, s->depth + 1, MODE_FIRST, out);
@@ -1017,8 +1032,7 @@ int ntk_sim_sample(ntk_sim *s, const double *X, uint64_t seed, uint64_t point_ke
     s->glive[NTK_REG_F] = 1;
     backward_section(s, SEC_HEAD, s->depth + 1, out);
     for (long seg = s->nseg - 1; seg >= 0; seg--) {
-        long b0 = s->first + seg * s->seg_len;
-        long b1 = b0 + s->seg_len - 1 < s->depth ? b0 + s->seg_len - 1 : s->depth;
+        long b0 = seg_start(s, seg), b1 = seg_start(s, seg + 1) - 1;
         if (seg != s->nseg - 1) {
             long wsave[NTK_REG_COUNT];
             memcpy(wsave, s->curw, sizeof wsave);

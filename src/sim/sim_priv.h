@@ -65,7 +65,7 @@ struct ntk_sim {
     double *tape, *stem_tape, *head_tape;
     /* checkpoints of the live-in registers at segment starts */
     int live[NTK_REG_COUNT], nlive;
-    long seg_len, nseg;
+    long seg_len, nseg, seg_off; /* segments end-aligned: the first is seg_off blocks short */
     double *ckpt;
 
     /* per-instance small data: index inst_index(section, slot, pos) */
@@ -87,8 +87,9 @@ struct ntk_sim {
     uint32_t sample;
 };
 
-#define NTK_SIM_CHUNK     256  /* rows of normals generated per call */
-#define NTK_SIM_ACT_CHUNK 1024 /* rows per pass of the fused elementwise loops (multiple of 4) */
+#define NTK_SIM_MEM_LIMIT_DEFAULT ((size_t)4 << 30) /* ntk_sim_opts.mem_limit = 0 */
+#define NTK_SIM_CHUNK             256               /* rows of normals generated per call */
+#define NTK_SIM_ACT_CHUNK         1024 /* rows per pass of the fused elementwise loops (multiple of 4) */
 
 /* Stream of op (slot, pos), purpose and matrix index h. */
 static inline ntk_rng_stream ntk_sim_stream(const struct ntk_sim *s, long slot, int pos,
