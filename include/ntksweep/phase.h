@@ -98,4 +98,45 @@ int ntk_phase_alpha_res(double alpha, double sigma_w, double sigma_v,
 /* Name of a phase ("ordered", "eoc", "chaotic"). */
 const char *ntk_phase_name(ntk_phase_kind k);
 
+/* ------------------------------------------------------------------ per-point scalars */
+#include "ntksweep/model.h"
+#include "ntksweep/quantity.h"
+
+/* Scalars of a grid point (no result dimensions), written as the archive section "phase":
+ * the feed-forward map of the model's activation at its (sigma_w, sigma_b), and the residual
+ * constants where they apply (tanh rrn/frn; alpha_relu frn). */
+#define NTK_PHASE_QTY_MAP(X)                                                                       \
+    X(Q_STAR, "q_star", "q*", "variance", "fixed point of the variance map F(q)", 0u)              \
+    X(CHI_1, "chi_1", "chi_1", "1", "slope f'(1) of the correlation map at c = 1", 0u)             \
+    X(C_STAR, "c_star", "c*", "1", "stable fixed point of the correlation map", 0u)                \
+    X(CHI_C, "chi_c", "chi_c", "1", "slope f'(c*) at the stable fixed point", 0u)                  \
+    X(XI_Q, "xi_q", "xi_q", "layers", "depth scale of the variance, -1/log F'(q*)", 0u)            \
+    X(XI_C, "xi_c", "xi_c", "layers", "depth scale of the correlation, -1/log chi_c", 0u)          \
+    X(PHASE, "phase", "phase", "1", "0 ordered (chi_1 < 1), 1 edge of chaos, 2 chaotic", 0u)       \
+    X(EOC_SIGMA_W, "eoc_sigma_w", "sigma_w^EOC(sigma_b)", "std",                                   \
+      "weight std on the edge of chaos at this point's sigma_b (chi_1 = 1)", 0u)                   \
+    X(RES_E_STAR, "res_e_star", "e*", "1",                                                         \
+      "residual fixed point of the cosine e (tanh rrn/frn: seed-004 3.3; alpha_relu frn: "         \
+      "e*_alpha)",                                                                                 \
+      0u)                                                                                          \
+    X(RES_RATE, "res_rate", "delta*, mu", "1",                                                     \
+      "power-law rate of |e^l - e*| ~ l^-rate (tanh: delta*; alpha_relu: mu)", 0u)
+
+typedef enum {
+#define NTK_PHASE_QTY_ENUM_(id, name, sym, units, desc, dims) NTK_PQ_##id,
+    NTK_PHASE_QTY_MAP(NTK_PHASE_QTY_ENUM_)
+#undef NTK_PHASE_QTY_ENUM_
+        NTK_PQ_COUNT
+} ntk_phase_qty;
+
+/* The static description table (NTK_PQ_COUNT entries). */
+const ntk_qty_desc *ntk_phase_qty_table(void);
+
+/* Fills out[NTK_PQ_COUNT] for model *m whose first pre-activation starts at variance q0 (> 0).
+ * Quantities that do not apply are NaN (e.g. residual constants of a feedforward net; everything
+ * for activations whose map has no finite fixed point is reported as the map gives it). The EOC
+ * sigma_w is cached per (activation, sigma_b) in a small thread-local table. Returns 0 or an
+ * error code of ntk_phase_ff (NTK_EINVAL, NTK_ENUM); out is NaN-filled on error. */
+int ntk_phase_point(const ntk_model *m, double q0, double *out);
+
 #endif

@@ -5,6 +5,7 @@
 #include "ntksweep/run.h"
 #include "ntksweep/archive.h"
 #include "ntksweep/error.h"
+#include "ntksweep/phase.h"
 #include "ntksweep/sched.h"
 #include "ntksweep/sim.h"
 #include "ntksweep/theory.h"
@@ -18,7 +19,7 @@
 #include <time.h>
 
 enum { TASK_THEORY = 0, TASK_SIM = 1 };
-enum { SEC_MAX = 2 };
+enum { SEC_MAX = 3 };
 
 /* Finished records of one section waiting for the next collective write (owned). */
 typedef struct {
@@ -46,7 +47,7 @@ typedef struct {
     ntk_archive_axis *axes;
     ntk_archive_aux **aux;
     ntk_archive_section sec[SEC_MAX];
-    int sec_theory, sec_sim;
+    int sec_theory, sec_sim, sec_phase;
     ntk_qty_desc th_tab[NTK_TQ_COUNT];
     int th_map[NTK_TQ_COUNT], th_n;
     ntk_qty_desc sm_tab[NTK_SR_COUNT];
@@ -124,9 +125,23 @@ static int run_theory_(run_ctx *c, long idx)
     double t0 = wall_();
     double *rec = malloc(c->rec_size[c->sec_theory] * sizeof *rec);
     if (!rec) return ntk_error_set(NTK_ENOMEM, "theory record of point %ld", idx);
-    if (!pt.theory) { /* this point asks for no theory: an all-NaN record */
+    if (!pt.theory) { /* this point asks for no theory: all-NaN records */
         for (size_t i = 0; i < c->rec_size[c->sec_theory]; i++)
             rec[i] = NAN;
+        if (c->sec_phase >= 0) {
+            double *ph = malloc(c->rec_size[c->sec_phase] * sizeof *ph);
+            if (!ph) {
+                free(rec);
+                return ntk_error_set(NTK_ENOMEM, "phase record of point %ld", idx);
+            }
+            for (size_t i = 0; i < c->rec_size[c->sec_phase]; i++)
+                ph[i] = NAN;
+            int rp = pending_push_(c, c->sec_phase, idx, ph, 0.0, 0);
+            if (rp < 0) {
+                free(rec);
+                return rp;
+            }
+        }
         return pending_push_(c, c->sec_theory, idx, rec, 0.0, 0);
     }
     int rc = ntk_model_compile(&pt.model, &prog);
@@ -144,6 +159,26 @@ static int run_theory_(run_ctx *c, long idx)
     }
     long nf = r ? r->n_nonfinite : 0;
     ntk_theory_result_free(r);
+    if (rc == 0 && c->sec_phase >= 0) {
+        /* Per-point scalars of the feed-forward map (phase section), from the first
+         * pre-activation's variance. */
+        double *ph = malloc(c->rec_size[c->sec_phase] * sizeof *ph);
+        if (!ph) {
+            free(rec);
+            return ntk_error_set(NTK_ENOMEM, "phase record of point %ld", idx);
+        }
+        double q0 =
+            pt.model.sigma_w * pt.model.sigma_w * pt.gram[0] + pt.model.sigma_b * pt.model.sigma_b;
+        if (ntk_phase_point(&pt.model, q0, ph) < 0) { /* not defined here: stays NaN */
+            for (size_t i = 0; i < c->rec_size[c->sec_phase]; i++)
+                ph[i] = NAN;
+        }
+        int rp = pending_push_(c, c->sec_phase, idx, ph, 0.0, 0);
+        if (rp < 0) {
+            free(rec);
+            return rp;
+        }
+    }
     if (rc == NTK_ENOMEM) {
         free(rec);
         return rc;
@@ -337,7 +372,7 @@ static int build_layout_(run_ctx *c)
         }
     }
     /* Sections: the selected quantities of each engine, in table order. */
-    c->sec_theory = c->sec_sim = -1;
+    c->sec_theory = c->sec_sim = c->sec_phase = -1;
     int ns = 0;
     if (ntk_sweep_theory_enabled(sw)) {
         const ntk_qty_desc *t = ntk_theory_qty_table();
@@ -350,6 +385,12 @@ static int build_layout_(run_ctx *c)
         c->sec_theory = ns;
         c->sec[ns++] =
             (ntk_archive_section){"theory", "infinite-width theory (theory.h)", c->th_tab, c->th_n};
+    }
+    if (ntk_sweep_theory_enabled(sw)) {
+        c->sec_phase = ns;
+        c->sec[ns++] = (ntk_archive_section){
+            "phase", "per-point fixed points, phase and depth scales (phase.h)",
+            ntk_phase_qty_table(), NTK_PQ_COUNT};
     }
     if (ntk_sweep_sim_enabled(sw)) {
         const ntk_qty_desc *t = ntk_sim_result_qty_table();

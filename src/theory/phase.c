@@ -532,3 +532,82 @@ const char *ntk_phase_name(ntk_phase_kind k)
         return "unknown";
     }
 }
+
+/* ------------------------------------------------------------------ per-point scalars */
+static const ntk_qty_desc ntk_phase_qty_table_[NTK_PQ_COUNT] = {
+#define NTK_PHASE_QTY_ROW_(id, name, sym, units, desc, dims) {name, sym, units, desc, dims},
+    NTK_PHASE_QTY_MAP(NTK_PHASE_QTY_ROW_)
+#undef NTK_PHASE_QTY_ROW_
+};
+
+const ntk_qty_desc *ntk_phase_qty_table(void)
+{
+    return ntk_phase_qty_table_;
+}
+
+/* Small per-thread cache of EOC roots: a sweep revisits the same (activation, sigma_b) often. */
+#define EOC_CACHE 64
+static _Thread_local struct {
+    ntk_act_kind kind;
+    double alpha, sigma_b, sigma_w;
+    int used;
+} eoc_cache_[EOC_CACHE];
+static _Thread_local int eoc_next_;
+
+static double eoc_cached_(const ntk_act *act, double sigma_b)
+{
+    for (int i = 0; i < EOC_CACHE; i++)
+        if (eoc_cache_[i].used && eoc_cache_[i].kind == act->kind &&
+            eoc_cache_[i].alpha == act->alpha && eoc_cache_[i].sigma_b == sigma_b)
+            return eoc_cache_[i].sigma_w;
+    double sw = NAN;
+    if (ntk_phase_eoc_sigma_w(act, sigma_b, &sw) != 0) sw = NAN;
+    int i = eoc_next_++ % EOC_CACHE;
+    eoc_cache_[i].kind = act->kind;
+    eoc_cache_[i].alpha = act->alpha;
+    eoc_cache_[i].sigma_b = sigma_b;
+    eoc_cache_[i].sigma_w = sw;
+    eoc_cache_[i].used = 1;
+    return sw;
+}
+
+int ntk_phase_point(const ntk_model *m, double q0, double *out)
+{
+    for (int i = 0; i < NTK_PQ_COUNT; i++)
+        out[i] = NAN;
+    if (!(q0 > 0) || !isfinite(q0)) q0 = 1.0;
+    ntk_phase_info pi;
+    int rc = ntk_phase_ff(&m->act, m->sigma_w, m->sigma_b, q0, 1e-8, &pi);
+    if (rc < 0) return rc;
+    out[NTK_PQ_Q_STAR] = pi.q_star;
+    out[NTK_PQ_CHI_1] = pi.chi_1;
+    out[NTK_PQ_C_STAR] = pi.c_star;
+    out[NTK_PQ_CHI_C] = pi.chi_c;
+    out[NTK_PQ_XI_Q] = pi.xi_q;
+    out[NTK_PQ_XI_C] = pi.xi_c;
+    out[NTK_PQ_PHASE] = (double)pi.phase;
+    /* The EOC root needs ~10^3 Gaussian expectations: done for the activations whose
+     * expectations are cheap (closed forms, tanh); NaN for the quadrature-heavy ones. */
+    if (m->act.kind == NTK_ACT_RELU || m->act.kind == NTK_ACT_IDENTITY ||
+        m->act.kind == NTK_ACT_ERF || m->act.kind == NTK_ACT_TANH)
+        out[NTK_PQ_EOC_SIGMA_W] = eoc_cached_(&m->act, m->sigma_b);
+    if (m->act.kind == NTK_ACT_TANH && (m->arch == NTK_ARCH_FRN || m->arch == NTK_ARCH_RRN)) {
+        double sv = m->arch == NTK_ARCH_RRN ? 1.0 : m->sigma_v;
+        double sa = m->arch == NTK_ARCH_RRN ? 0.0 : m->sigma_a;
+        ntk_phase_tanh_res_info tr;
+        if (m->sigma_w > 0 && sv > 0 && ntk_phase_tanh_res(m->sigma_w, sv, sa, &tr) == 0) {
+            out[NTK_PQ_RES_E_STAR] = tr.e_star;
+            out[NTK_PQ_RES_RATE] = tr.delta_star;
+        }
+    } else if (m->arch == NTK_ARCH_FRN &&
+               (m->act.kind == NTK_ACT_ALPHA_RELU || m->act.kind == NTK_ACT_RELU)) {
+        double a = m->act.kind == NTK_ACT_RELU ? 1.0 : m->act.alpha;
+        ntk_phase_alpha_res_info ar;
+        if (m->sigma_w > 0 && m->sigma_v > 0 &&
+            ntk_phase_alpha_res(a, m->sigma_w, m->sigma_v, &ar) == 0) {
+            out[NTK_PQ_RES_E_STAR] = ar.e_star;
+            out[NTK_PQ_RES_RATE] = ar.mu;
+        }
+    }
+    return NTK_OK;
+}
