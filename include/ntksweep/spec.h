@@ -176,6 +176,9 @@ double ntk_sweep_max_point_bytes(const ntk_sweep *s);
  * NTK_EIO. */
 int ntk_sweep_describe(const ntk_sweep *s, FILE *f);
 
+/* Version string of the YAML parser (libyaml), for provenance. */
+const char *ntk_spec_yaml_version(void);
+
 /* Helpers shared with other front ends. */
 /* FNV-1a 64 of n bytes, continuing from h (start with NTK_FNV1A64_INIT). */
 #define NTK_FNV1A64_INIT 0xcbf29ce484222325ULL

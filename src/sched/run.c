@@ -4,6 +4,7 @@
  */
 #include "ntksweep/run.h"
 #include "ntksweep/archive.h"
+#include "ntksweep/blas.h"
 #include "ntksweep/error.h"
 #include "ntksweep/phase.h"
 #include "ntksweep/sched.h"
@@ -527,7 +528,8 @@ int ntk_run_sweep(const ntk_sweep *sw, const ntk_run_opts *opts)
     char hash[64], gsl[64];
     snprintf(hash, sizeof hash, "fnv1a64:%016" PRIx64, ntk_sweep_hash(sw));
     snprintf(gsl, sizeof gsl, "%s", GSL_VERSION);
-    ntk_archive_kv extra[] = {{"gsl", gsl}};
+    ntk_archive_kv extra[] = {
+        {"gsl", gsl}, {"libyaml", ntk_spec_yaml_version()}, {"blas", ntk_blas_version()}};
     ntk_archive_prov prov = {.spec_name = ntk_sweep_name(sw),
                              .spec_text = ntk_sweep_text(sw, NULL),
                              .spec_hash = hash,

@@ -1973,3 +1973,8 @@ int ntk_spec_load(const char *path, ntk_sweep **out)
     free(buf);
     return rc;
 }
+
+const char *ntk_spec_yaml_version(void)
+{
+    return yaml_get_version_string();
+}
