@@ -138,7 +138,7 @@ static void spread_check(double zc_unused)
 
 int main(void)
 {
-    cfg c[20];
+    cfg c[32];
     int nc = 0;
     ntk_model m;
     for (int a = 0; a < 2; a++) {
@@ -186,13 +186,33 @@ int main(void)
         m = base(NTK_ARCH_DENSENET, act);
         m.alpha.value = 1.2;
         ADD("densenet %s", m);
-#undef ADD
     }
+    /* the remaining activations on the feedforward net and the residual FRN */
+    static const ntk_act_kind more[5] = {NTK_ACT_ERF, NTK_ACT_IDENTITY, NTK_ACT_GELU, NTK_ACT_SWISH,
+                                         NTK_ACT_ALPHA_RELU};
+    for (int a = 0; a < 5; a++) {
+        const char *an = ntk_act_name(more[a]);
+        char *nm;
+        m = base(NTK_ARCH_FF, more[a]);
+        m.act.alpha = 1.5; /* alpha_relu: x^1.5 (finite gradient moments need alpha > 3/4) */
+        m.sigma_w = more[a] == NTK_ACT_IDENTITY ? 1.0 : 1.4;
+        ADD("ff %s", m);
+        if (more[a] == NTK_ACT_GELU || more[a] == NTK_ACT_ALPHA_RELU) {
+            m = base(NTK_ARCH_FRN, more[a]);
+            m.act.alpha = 1.5;
+            m.sigma_w = 1.0;
+            m.sigma_v = 0.8;
+            m.sigma_a = 0.3;
+            m.d = 4096;
+            ADD("frn %s", m);
+        }
+    }
+#undef ADD
     const long n = 4096, N = 150;
     double g[4] = {1.0, 0.3, 0.3, 0.7};
     /* count the comparisons for the Bonferroni threshold */
-    ntk_sim_result *res[20];
-    ntk_theory_result *th[20];
+    ntk_sim_result *res[32];
+    ntk_theory_result *th[32];
     int total = 0;
     for (int i = 0; i < nc; i++) {
         ntk_program p;
