@@ -81,11 +81,40 @@ typedef enum {
 /* The static description table (NTK_TQ_COUNT entries, indexed by ntk_theory_qty). */
 const ntk_qty_desc *ntk_theory_qty_table(void);
 
-/* Inputs: k points given by their per-coordinate Gram matrix gram[i*k + j] = x_i . x_j / d. */
+/* Inputs: k points given by their per-coordinate Gram matrix gram[i*k + j] = x_i . x_j / d.
+ *
+ * Spatial programs (prog->positions = M > 1, e.g. cnn1d; or programs with CONV/FLATTEN ops) run
+ * on k = kr * M "virtual inputs": virtual input u = i*M + a is real input i (a signal of d
+ * channels x M positions) at position a, and gram is the (kr M) x (kr M) per-position Gram
+ *     gram[(i*M + a) * k + j*M + a'] = (1/d) sum_{c=1..d} x_i[c][a] x_j[c][a']
+ * (build it with ntk_theory_cnn_gram). Block 1's convolution turns it into Hayou's
+ * Sigma^1_{a,a'} = sigma_b^2 + sigma_w^2 [x,x']_{a,a'} / (d (2q+1)). Every register's kernel is
+ * then (kM) x (kM) and every pair quantity is position-resolved: q at virtual pair
+ * (iM + a, jM + a') is Sigma^l_{a,a'}(x_i, x_j). The output f of a dense (FLATTEN) readout is the
+ * same at every position; a conv readout gives f_a, Hayou's y^L_{1,a}. Output quantities of input
+ * pair (i, j) are read at the virtual pair (iM, jM) (for a conv readout: positions 0 and 0).
+ * Backward quantities are those of the output at that readout pair: chi and log_chi at every
+ * virtual input (gradient second moment at position a relative to the position mean at the model
+ * depth), grad_corr at every virtual pair (0 at different positions), ntk_layer only at the
+ * readout pairs (iM, jM) and chi_group only at the readout inputs iM (NaN elsewhere). At most
+ * NTK_THEORY_MAX_VIRTUAL virtual inputs; the cost is O(depth (kM)^2 (2q+1)) plus one Gaussian
+ * expectation per virtual pair and layer. */
 typedef struct {
     int k;
     const double *gram; /* borrowed, k*k, symmetric positive semi-definite */
 } ntk_inputs;
+
+#define NTK_THEORY_MAX_VIRTUAL 1024
+
+/* The per-position Gram of kr signals for a spatial program: x holds signal i, channel c,
+ * position a at x[(i*d + c)*M + a]; writes gram[(kr M)^2] as defined above. Returns 0 or
+ * NTK_EINVAL (kr, d, M < 1, a non-finite entry, or kr*M > NTK_THEORY_MAX_VIRTUAL). */
+int ntk_theory_cnn_gram(int kr, int d, int M, const double *x, double *gram);
+
+/* The Gram of spatially constant signals (x_i[c][a] = x_i[c] for every a: Hayou's Assumption 1
+ * holds and a cnn1d gives the ff numbers): gram[(iM+a)(kr M) + jM+a'] = g[i kr + j]. Returns 0 or
+ * NTK_EINVAL (as above). */
+int ntk_theory_gram_replicate(int kr, int M, const double *g, double *gram);
 
 /* Result of one run: one contiguous array per quantity, shaped as quantity.h describes.
  * Allocated by ntk_theory_result_alloc(), released by ntk_theory_result_free(). */

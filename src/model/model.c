@@ -10,7 +10,7 @@
 #include <string.h>
 
 static const char *const ntk_arch_names_[NTK_ARCH_COUNT_] = {
-    "ff", "rrn", "frn", "resnet", "preresnet", "littwin", "densenet"};
+    "ff", "rrn", "frn", "resnet", "preresnet", "littwin", "densenet", "cnn1d"};
 static const char *const ntk_group_names_[NTK_GROUP_COUNT] = {"input", "W",       "b",
                                                                "V",     "a",       "readout",
                                                                "readout_b"};
@@ -29,7 +29,7 @@ int ntk_arch_parse(const char *name, ntk_arch_kind *a)
         }
     return ntk_error_set(NTK_EINVAL,
                          "unknown architecture '%s' (expected one of ff, rrn, frn, resnet, "
-                         "preresnet, littwin, densenet)",
+                         "preresnet, littwin, densenet, cnn1d)",
                          name);
 }
 
@@ -49,6 +49,23 @@ int ntk_group_parse(const char *name, int *g)
                          "unknown parameter group '%s' (expected input, W, b, V, a, readout, "
                          "readout_b)",
                          name);
+}
+
+static const char *const ntk_readout_names_[] = {"dense", "conv"};
+
+const char *ntk_readout_name(ntk_readout_kind r)
+{
+    return (r == NTK_READOUT_DENSE || r == NTK_READOUT_CONV) ? ntk_readout_names_[r] : "unknown";
+}
+
+int ntk_readout_parse(const char *name, ntk_readout_kind *r)
+{
+    for (int k = 0; k < 2; k++)
+        if (strcmp(name, ntk_readout_names_[k]) == 0) {
+            *r = (ntk_readout_kind)k;
+            return NTK_OK;
+        }
+    return ntk_error_set(NTK_EINVAL, "unknown readout '%s' (expected dense or conv)", name);
 }
 
 void ntk_model_default(ntk_model *m)
@@ -73,6 +90,9 @@ void ntk_model_default(ntk_model *m)
     m->m = 2;
     m->d = 2;
     m->stem = NTK_STEM_NONE;
+    m->positions = 1;
+    m->kernel_half = 0;
+    m->readout = NTK_READOUT_DENSE;
     m->trained = NTK_GROUPS_ALL;
     m->depth = 1;
 }
@@ -107,6 +127,23 @@ int ntk_model_check(const ntk_model *m)
         return ntk_error_set(NTK_EINVAL, "input dimension d = %d must be >= 1", m->d);
     if (m->arch == NTK_ARCH_LITTWIN && m->m < 1)
         return ntk_error_set(NTK_EINVAL, "branch depth m = %d must be >= 1", m->m);
+    if (m->arch == NTK_ARCH_CNN1D) {
+        if (m->positions < 1 || m->positions > NTK_MAX_POSITIONS)
+            return ntk_error_set(NTK_EINVAL, "cnn1d positions = %d must be in 1..%d", m->positions,
+                                 NTK_MAX_POSITIONS);
+        if (m->kernel_half < 0 || m->kernel_half > (m->positions - 1) / 2)
+            return ntk_error_set(NTK_EINVAL,
+                                 "cnn1d kernel_half = %d must be in 0..%d: the filter size "
+                                 "2 kernel_half + 1 may not exceed positions = %d",
+                                 m->kernel_half, (m->positions - 1) / 2, m->positions);
+        if (m->readout != NTK_READOUT_DENSE && m->readout != NTK_READOUT_CONV)
+            return ntk_error_set(NTK_EINVAL, "cnn1d readout %d is not dense or conv",
+                                 (int)m->readout);
+        if (m->stem != NTK_STEM_NONE)
+            return ntk_error_set(NTK_ENOTSUP,
+                                 "cnn1d has no stem: block 1 convolves the input channels (stem "
+                                 "must be none)");
+    }
     if (m->trained & ~NTK_GROUPS_ALL)
         return ntk_error_set(NTK_EINVAL, "trained mask 0x%x has unknown group bits", m->trained);
     /* Branch scales. */
@@ -229,6 +266,23 @@ static ntk_op op_densecat(int dst, int hist_src, int gw)
     o.scale = NTK_SCALE_SQRT_ALPHA;
     o.group_w = gw;
     o.group_b = -1;
+    return o;
+}
+
+/* CONV: a LINEAR over the positions of a window of half-width h (model.h). */
+static ntk_op op_conv(int dst, int src, double w, double b, int gw, int gb, int half)
+{
+    ntk_op o = op_linear(dst, src, w, b, gw, gb, NTK_SCALE_NONE);
+    o.kind = NTK_OP_CONV;
+    o.half = half;
+    return o;
+}
+
+/* FLATTEN: a LINEAR over all channels and positions. */
+static ntk_op op_flatten(int dst, int src, double w, double b, int gw, int gb)
+{
+    ntk_op o = op_linear(dst, src, w, b, gw, gb, NTK_SCALE_NONE);
+    o.kind = NTK_OP_FLATTEN;
     return o;
 }
 
@@ -356,6 +410,41 @@ static void build_densenet_(ntk_program *p, const ntk_model *m)
     p->reg_q = NTK_REG_S;
 }
 
+/* CNN1D (Hayou et al. eq. 5 = appendix eq. 11; circular padding, M positions, filter 2q+1):
+ *   x^0 = the input (d channels x M positions)
+ *   h^l_{c,a} = (sigma_w / sqrt(n_{l-1} (2q+1))) sum_{c'} sum_{b=-q..q} W^l_{c,c',b}
+ *               x^(l-1)_{c',a+b} + sigma_b b^l_c,   x^l = c phi(h^l),   l = 1..depth   (n_0 = d)
+ *   dense readout: f   = (sigma_out / sqrt(n M)) sum_{c,a} v_{c,a} x^depth_{c,a} + sigma_out_b beta
+ *   conv readout:  f_a = (sigma_out / sqrt(n (2q+1))) sum_{c,b} v_{c,b} x^depth_{c,a+b}
+ *                        + sigma_out_b beta   (Hayou's y^L_{1,a} with L = depth + 1).
+ * The bias of a channel is shared by its positions. */
+static void build_cnn1d_(ntk_program *p, const ntk_model *m)
+{
+    STEM(op_add(NTK_REG_S, NTK_REG_X, 1.0, -1, 0.0, NTK_SCALE_NONE));
+    BLOCK(op_conv(NTK_REG_H, NTK_REG_S, m->sigma_w, m->sigma_b, NTK_GROUP_W, NTK_GROUP_B,
+                  m->kernel_half));
+    BLOCK(op_act(NTK_REG_S, NTK_REG_H, m->act_mult));
+    if (m->readout == NTK_READOUT_CONV)
+        HEAD(op_conv(NTK_REG_F, NTK_REG_S, m->sigma_out, m->sigma_out_b, NTK_GROUP_READOUT,
+                     NTK_GROUP_READOUT_B, m->kernel_half));
+    else
+        HEAD(op_flatten(NTK_REG_F, NTK_REG_S, m->sigma_out, m->sigma_out_b, NTK_GROUP_READOUT,
+                        NTK_GROUP_READOUT_B));
+    p->reg_q = NTK_REG_H;
+    p->positions = m->positions;
+}
+
+int ntk_program_has_op(const ntk_program *p, ntk_op_kind kind)
+{
+    for (int o = 0; o < p->n_stem; o++)
+        if (p->stem[o].kind == kind) return 1;
+    for (int o = 0; o < p->n_block; o++)
+        if (p->block[o].kind == kind) return 1;
+    for (int o = 0; o < p->n_head; o++)
+        if (p->head[o].kind == kind) return 1;
+    return 0;
+}
+
 int ntk_model_compile(const ntk_model *m, ntk_program *p)
 {
     NTK_TRY(ntk_model_check(m));
@@ -364,6 +453,7 @@ int ntk_model_compile(const ntk_model *m, ntk_program *p)
     p->first_block = 1;
     p->reg_p = NTK_REG_S;
     p->hist_reg = -1;
+    p->positions = 1;
     switch (m->arch) {
     case NTK_ARCH_FF:
         build_ff_(p, m);
@@ -385,6 +475,9 @@ int ntk_model_compile(const ntk_model *m, ntk_program *p)
         break;
     case NTK_ARCH_DENSENET:
         build_densenet_(p, m);
+        break;
+    case NTK_ARCH_CNN1D:
+        build_cnn1d_(p, m);
         break;
     default:
         return ntk_error_set(NTK_EINVAL, "invalid architecture %d", (int)m->arch);

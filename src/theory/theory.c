@@ -263,6 +263,21 @@ typedef struct {
     /* per-row scales of the relative ntk_layer / chi_group mantissas kept in res, and counts */
     double *nl_ls, *cg_ls;
     int *cg_cnt;
+    /* spatial programs (positions M > 1 or CONV/FLATTEN ops): the k inputs of the run are
+     * kr * M virtual inputs (virtual input i*M + a = input i at position a); the backward runs on
+     * the PD = kr (kr + 1)/2 * M position-diagonal pairs ((i,a),(j,a)), entry e = rpair * M + a */
+    int spatial, M, kr, KK, PD;
+    int *rp;                      /* P: real pair of each virtual pair                       */
+    int *cdp;                     /* PD: virtual pair index of each position-diagonal entry   */
+    int *gtab[SEC_COUNT][MAXOPS]; /* CONV: per virtual pair the 2h+1 gathered source pairs     */
+    treg gat;                     /* the gathered source of a CONV/FLATTEN op                  */
+    double *fl;                   /* (2 + NG) * KK: FLATTEN sums per real pair                 */
+    int nsv;                      /* saved backward arrays per row: max(n_stem, n_block)       */
+    double *cvs, *cvls;           /* (L+1) * nsv * PD saved sv arrays (position-diagonal), scales */
+    svec cpi[NTK_REG_COUNT];      /* position-diagonal gradient covariance of each register    */
+    double *cpd, *ctmp, *chd;     /* PD scratch                                                */
+    double *cwk, *cbk;            /* KK scratch: per real pair weight / bias contractions      */
+    double *hm, hls;              /* kr: mean over positions of Pi_S at the model depth (h)    */
 } tws;
 
 /* Bump allocator over one block. */
@@ -335,6 +350,34 @@ static void ws_layout(tws *w, bump *b)
     w->nl_ls = bump_take(b, rows * NG * sizeof(double));
     w->cg_ls = bump_take(b, rows * NG * sizeof(double));
     w->cg_cnt = bump_take(b, rows * NG * sizeof(int));
+    if (w->spatial) {
+        const int PD = w->PD, KK = w->KK;
+        const size_t dPD = (size_t)PD * sizeof(double);
+        w->rp = bump_take(b, (size_t)P * sizeof(int));
+        w->cdp = bump_take(b, (size_t)PD * sizeof(int));
+        for (int s = 0; s < SEC_COUNT; s++)
+            for (int o = 0; o < nops[s]; o++) {
+                const ntk_op *op = s == SEC_STEM    ? &w->prog->stem[o]
+                                   : s == SEC_BLOCK ? &w->prog->block[o]
+                                                    : &w->prog->head[o];
+                if (op->kind == NTK_OP_CONV)
+                    w->gtab[s][o] =
+                        bump_take(b, (size_t)P * (size_t)(2 * op->half + 1) * sizeof(int));
+            }
+        w->gat.K = bump_take(b, 2 * dP);
+        w->gat.Th = bump_take(b, NG * dP);
+        w->fl = bump_take(b, (size_t)(2 + NG) * (size_t)KK * sizeof(double));
+        w->cvs = bump_take(b, rows * (size_t)w->nsv * dPD);
+        w->cvls = bump_take(b, rows * (size_t)w->nsv * sizeof(double));
+        for (int r = 0; r < NTK_REG_COUNT; r++)
+            w->cpi[r].v = bump_take(b, dPD);
+        w->cpd = bump_take(b, dPD);
+        w->ctmp = bump_take(b, dPD);
+        w->chd = bump_take(b, dPD);
+        w->cwk = bump_take(b, (size_t)KK * sizeof(double));
+        w->cbk = bump_take(b, (size_t)KK * sizeof(double));
+        w->hm = bump_take(b, (size_t)w->kr * sizeof(double));
+    }
 }
 
 /* ------------------------------------------------------------------ result writing */
@@ -492,10 +535,10 @@ static void act_eval(tws *w, int sec, int oi, double mult, const double *x, doub
         }
 }
 
-static void fwd_linear(tws *w, const ntk_op *op, double f, int sec, int oi)
+/* LINEAR from the source register s (CONV and FLATTEN pass their gathered source). */
+static void fwd_linear_from(tws *w, const ntk_op *op, const treg *s, double f, int sec, int oi)
 {
     const int P = w->P, GP = w->nga * P;
-    const treg *s = &w->reg[op->src];
     treg *t = &w->tmp;
     double wf = op->w * f, bf = op->b * f, w2 = wf * wf, b2 = bf * bf;
     memcpy(w->sv[sec][oi], s->K, (size_t)P * sizeof(double));
@@ -544,6 +587,83 @@ static void fwd_linear(tws *w, const ntk_op *op, double f, int sec, int oi)
             t->Th[w->gslot[gb] * P + p] += cB;
     }
     t->lt = L;
+}
+
+static void fwd_linear(tws *w, const ntk_op *op, double f, int sec, int oi)
+{
+    fwd_linear_from(w, op, &w->reg[op->src], f, sec, oi);
+}
+
+/* Spatial gathers. CONV = LINEAR applied to the window average
+ *   G[(i,a),(j,a')] = (1/(2h+1)) sum_{b=-h..h} K[(i,a+b),(j,a'+b)]       (Hayou eq. 13, Lemma 2),
+ * FLATTEN = LINEAR applied to the position-diagonal average
+ *   G[(i,a),(j,a')] = (1/M) sum_b K[(i,b),(j,b)]                           (every a, a'),
+ * both applied alike to K, the distance D and every NTK slot (all linear in the kernel; D maps
+ * exactly because diagonal pairs ((i,a),(i,a)) gather diagonal pairs). Scales are unchanged. */
+static void gather_conv(tws *w, const treg *s, const int *tab, int nb)
+{
+    const int P = w->P;
+    treg *g = &w->gat;
+    const double dn = (double)nb;
+    for (int p = 0; p < P; p++) {
+        const int *t = tab + (size_t)p * nb;
+        double a = 0.0, d = 0.0;
+        for (int b = 0; b < nb; b++) {
+            a += s->K[t[b]];
+            d += s->K[P + t[b]];
+        }
+        g->K[p] = a / dn;
+        g->K[P + p] = d / dn;
+    }
+    for (int sl = 0; sl < w->nga; sl++) {
+        const double *th = s->Th + (size_t)sl * P;
+        double *gt = g->Th + (size_t)sl * P;
+        for (int p = 0; p < P; p++) {
+            const int *t = tab + (size_t)p * nb;
+            double a = 0.0;
+            for (int b = 0; b < nb; b++)
+                a += th[t[b]];
+            gt[p] = a / dn;
+        }
+    }
+    g->ls = s->ls;
+    g->lt = s->lt;
+    g->def = 1;
+}
+
+static void gather_flatten(tws *w, const treg *s)
+{
+    const int P = w->P, M = w->M, KK = w->KK;
+    treg *g = &w->gat;
+    const double dm = (double)M;
+    for (int r = 0; r < KK; r++) {
+        const int *c = w->cdp + (size_t)r * M;
+        double a = 0.0, d = 0.0;
+        for (int b = 0; b < M; b++) {
+            a += s->K[c[b]];
+            d += s->K[P + c[b]];
+        }
+        w->fl[r] = a / dm;
+        w->fl[KK + r] = d / dm;
+        for (int sl = 0; sl < w->nga; sl++) {
+            const double *th = s->Th + (size_t)sl * P;
+            double t = 0.0;
+            for (int b = 0; b < M; b++)
+                t += th[c[b]];
+            w->fl[(size_t)(2 + sl) * KK + r] = t / dm;
+        }
+    }
+    for (int p = 0; p < P; p++) {
+        int r = w->rp[p];
+        g->K[p] = w->fl[r];
+        g->K[P + p] = w->fl[KK + r];
+    }
+    for (int sl = 0; sl < w->nga; sl++)
+        for (int p = 0; p < P; p++)
+            g->Th[(size_t)sl * P + p] = w->fl[(size_t)(2 + sl) * KK + w->rp[p]];
+    g->ls = s->ls;
+    g->lt = s->lt;
+    g->def = 1;
 }
 
 /* Below this variance (the accuracy floor of gauss.h) a smooth activation with phi(0) = 0 is
@@ -674,6 +794,14 @@ static void fwd_op(tws *w, const ntk_op *op, int sec, int oi, long l)
         break;
     case NTK_OP_DENSECAT:
         fwd_densecat(w, op, f, l);
+        break;
+    case NTK_OP_CONV:
+        gather_conv(w, &w->reg[op->src], w->gtab[sec][oi], 2 * op->half + 1);
+        fwd_linear_from(w, op, &w->gat, f, sec, oi);
+        break;
+    case NTK_OP_FLATTEN:
+        gather_flatten(w, &w->reg[op->src]);
+        fwd_linear_from(w, op, &w->gat, f, sec, oi);
         break;
     }
     treg *d = &w->reg[op->dst], tmp = *d;
@@ -842,6 +970,8 @@ static int sect_bwd(tws *w, const ntk_op *ops, int n, int sec, int out_reg, long
             }
             break;
         case NTK_OP_DENSECAT:
+        case NTK_OP_CONV:
+        case NTK_OP_FLATTEN: /* spatial programs run spatial_bwd instead */
             return 1;
         }
     }
@@ -1075,6 +1205,250 @@ static void dense_pi(tws *w)
     }
 }
 
+/* ------------------------------------------------------------------ spatial backward */
+
+/* Spatial programs have no elementwise block factor (CONV mixes positions), so their gradients
+ * are propagated once, from the model depth down, with the forward data of every row saved
+ * (position-diagonal entries only). The gradient covariance is the adjoint of the NTK recursion,
+ * with a unit at the readout entry of every input pair: ((i,0),(j,0)), position 0 of both inputs.
+ * Every op maps position offsets a' - a to themselves (FLATTEN's adjoint maps any to offset 0), so
+ * from a readout at offset 0 the gradient covariance lives on the pairs ((i,a),(j,a)) exactly:
+ * gradients at different positions are uncorrelated. Adjoints on those entries (e = pair * M + a):
+ *   LINEAR Pi_src += w^2 Pi_dst;  CONV Pi_src[e] += (w^2/(2h+1)) sum_b Pi_dst[e - b] (positions
+ *   mod M);  FLATTEN Pi_src[e] += (w^2/M) sum_a Pi_dst[(pair, a)];  ACT Pi_src += Tdot .* Pi_dst;
+ *   ADD as for dense programs.
+ * A parameter op adds w^2 sum_a Pi_dst[(pair,a)] G[(pair,a)] (weights, G = its gathered source
+ * kernel) and b^2 sum_a Pi_dst[(pair,a)] (biases, shared by the positions) to the NTK of the
+ * readout pair; its per-entry squared gradients are the same sums on the diagonal pairs. */
+
+/* Saves the position-diagonal entries of the backward data of a section's ops at row. */
+static void spatial_save(tws *w, long row, int sec)
+{
+    const ntk_op *ops = sec == SEC_STEM ? w->prog->stem : w->prog->block;
+    const int n = sec == SEC_STEM ? w->prog->n_stem : w->prog->n_block, PD = w->PD;
+    for (int oi = 0; oi < n; oi++) {
+        ntk_op_kind kd = ops[oi].kind;
+        if (kd == NTK_OP_ADD || kd == NTK_OP_DENSECAT) continue;
+        double *d = w->cvs + ((size_t)row * w->nsv + oi) * PD;
+        const double *sv = w->sv[sec][oi];
+        for (int e = 0; e < PD; e++)
+            d[e] = sv[w->cdp[e]];
+        w->cvls[(size_t)row * w->nsv + oi] = w->svls[sec][oi];
+    }
+}
+
+/* Backward data of op oi of section sec at row (the head's are live: its last run was row L). */
+static const double *spatial_data(tws *w, int sec, long row, int oi, double *ls)
+{
+    if (sec == SEC_HEAD) {
+        for (int e = 0; e < w->PD; e++)
+            w->chd[e] = w->sv[SEC_HEAD][oi][w->cdp[e]];
+        *ls = w->svls[SEC_HEAD][oi];
+        return w->chd;
+    }
+    *ls = w->cvls[(size_t)row * w->nsv + oi];
+    return w->cvs + ((size_t)row * w->nsv + oi) * w->PD;
+}
+
+/* Propagates the gradient covariances w->cpi backward through ops[0..n) of row (block index l for
+ * the op factors), accumulating the NTK terms (w->nrel, per real pair) and per-entry squared
+ * gradients (w->chw / chb, per real input, with counts w->cw / cb) of the parameter ops. */
+static void spatial_sect(tws *w, const ntk_op *ops, int n, int sec, long row, long l)
+{
+    const int PD = w->PD, M = w->M, KK = w->KK, kr = w->kr;
+    for (int oi = n - 1; oi >= 0; oi--) {
+        const ntk_op *op = &ops[oi];
+        svec *pdst = &w->cpi[op->dst];
+        if (!pdst->has) continue;
+        memcpy(w->cpd, pdst->v, (size_t)PD * sizeof(double));
+        double pdl = pdst->ls;
+        pdst->has = 0; /* before this op, dst names its previous value */
+        double f = op_fac(w, op, l);
+        switch (op->kind) {
+        case NTK_OP_LINEAR:
+        case NTK_OP_CONV:
+        case NTK_OP_FLATTEN: {
+            double wf = op->w * f, bf = op->b * f, w2 = wf * wf, b2 = bf * bf, ksl;
+            const double *ks = spatial_data(w, sec, row, oi, &ksl);
+            int gw = op->group_w, gb = op->group_b;
+            for (int r = 0; r < KK; r++) {
+                const double *pe = w->cpd + (size_t)r * M, *ke = ks + (size_t)r * M;
+                double cw = 0.0, cb = 0.0;
+                for (int a = 0; a < M; a++) {
+                    cw += pe[a] * ke[a];
+                    cb += pe[a];
+                }
+                w->cwk[r] = cw;
+                w->cbk[r] = cb;
+            }
+            if (gw >= 0) {
+                if (w->trained & NTK_GROUP_BIT(gw))
+                    sv_axpy(&w->nrel[gw], KK, w2, w->cwk, pdl + ksl, NULL);
+                for (int i = 0; i < kr; i++)
+                    w->gk1[i] = w->cwk[w->rp[w->dg[i * M]]];
+                sv_axpy(&w->chw[gw], kr, 1.0, w->gk1, pdl + ksl, NULL);
+                w->cw[gw]++;
+            }
+            if (gb >= 0) {
+                if (w->trained & NTK_GROUP_BIT(gb))
+                    sv_axpy(&w->nrel[gb], KK, b2, w->cbk, pdl, NULL);
+                for (int i = 0; i < kr; i++)
+                    w->gk1[i] = w->cbk[w->rp[w->dg[i * M]]];
+                sv_axpy(&w->chb[gb], kr, 1.0, w->gk1, pdl, NULL);
+                w->cb[gb]++;
+            }
+            const double *adj = w->cpd;
+            if (op->kind == NTK_OP_CONV) {
+                const int h = op->half;
+                const double dn = (double)(2 * h + 1);
+                for (int r = 0; r < KK; r++) {
+                    const double *pe = w->cpd + (size_t)r * M;
+                    double *te = w->ctmp + (size_t)r * M;
+                    for (int a = 0; a < M; a++) {
+                        double acc = 0.0;
+                        for (int b = -h; b <= h; b++)
+                            acc += pe[((a - b) % M + M) % M];
+                        te[a] = acc / dn;
+                    }
+                }
+                adj = w->ctmp;
+            } else if (op->kind == NTK_OP_FLATTEN) {
+                for (int r = 0; r < KK; r++) {
+                    const double *pe = w->cpd + (size_t)r * M;
+                    double acc = 0.0;
+                    for (int a = 0; a < M; a++)
+                        acc += pe[a];
+                    for (int a = 0; a < M; a++)
+                        w->ctmp[(size_t)r * M + a] = acc / (double)M;
+                }
+                adj = w->ctmp;
+            }
+            sv_axpy(&w->cpi[op->src], PD, w2, adj, pdl, NULL);
+            renorm(w->cpi[op->src].v, PD, &w->cpi[op->src].ls);
+            break;
+        }
+        case NTK_OP_ACT: {
+            double tdl;
+            const double *td = spatial_data(w, sec, row, oi, &tdl);
+            sv_axpy(&w->cpi[op->src], PD, 1.0, w->cpd, pdl + tdl, td);
+            renorm(w->cpi[op->src].v, PD, &w->cpi[op->src].ls);
+            break;
+        }
+        case NTK_OP_ADD:
+            sv_axpy(&w->cpi[op->src], PD, op->s1 * op->s1, w->cpd, pdl, NULL);
+            renorm(w->cpi[op->src].v, PD, &w->cpi[op->src].ls);
+            if (op->src2 >= 0) {
+                double s2 = op->s2 * f;
+                sv_axpy(&w->cpi[op->src2], PD, s2 * s2, w->cpd, pdl, NULL);
+                renorm(w->cpi[op->src2].v, PD, &w->cpi[op->src2].ls);
+            }
+            break;
+        case NTK_OP_DENSECAT: /* refused by check_program */
+            break;
+        }
+    }
+}
+
+static void spatial_reset_acc(tws *w)
+{
+    for (int g = 0; g < NG; g++) {
+        w->nrel[g].has = w->chw[g].has = w->chb[g].has = 0;
+        w->cw[g] = w->cb[g] = 0;
+    }
+}
+
+/* Writes row's ntk_layer (at the readout pairs (iM, jM)) and chi_group (at the readout inputs iM),
+ * then clears the accumulators. chi_group is relative to the position sum of the stream gradient
+ * at the model depth, sum_a Pi_S[(i,a),(i,a)] = M h_i. */
+static void spatial_flush(tws *w, long row)
+{
+    const int M = w->M, KK = w->KK, kr = w->kr;
+    for (int sl = 0; sl < w->nga; sl++) {
+        int g = w->gact[sl];
+        if (!w->nrel[g].has) continue;
+        double *d = at(w, NTK_TQ_NTK_LAYER, row, g, 0), f = expf_(w->nrel[g].ls);
+        for (int r = 0; r < KK; r++)
+            put(w, d + w->cdp[(size_t)r * M], scaled(w->nrel[g].v[r], w->nrel[g].ls, f), 0);
+    }
+    for (int u = 0; u < w->ngu; u++) {
+        int g = w->gu[u], cnt = w->cw[g] ? w->cw[g] : w->cb[g];
+        const svec *src = w->cw[g] ? &w->chw[g] : &w->chb[g];
+        if (!cnt) continue; /* no such parameters in this layer: stays NaN */
+        double *d = at(w, NTK_TQ_CHI_GROUP, row, g, 0);
+        for (int i = 0; i < kr; i++) {
+            double v = src->has ? src->v[i] / cnt : 0.0, hs = (double)M * w->hm[i];
+            put(w, d + (size_t)i * M, v == 0.0 ? v / hs : unscale(v / hs, src->ls - w->hls), 0);
+        }
+    }
+    spatial_reset_acc(w);
+}
+
+/* chi, log_chi (every virtual input) and grad_corr (every virtual pair) of row from the gradient
+ * covariance of the stream, relative to the position mean h of the stream gradient at the model
+ * depth. Pairs at different positions have grad_corr 0; where a gradient vanishes identically
+ * (outside the receptive field of a conv readout) grad_corr is NaN, not counted as non-finite. */
+static void spatial_record(tws *w, long row)
+{
+    const int M = w->M, P = w->P;
+    const svec *pi = &w->cpi[w->prog->reg_p];
+    const double *v = pi->has ? pi->v : NULL;
+    double ls = pi->has ? pi->ls - w->hls : 0.0, fl = expf_(ls);
+#define PI_AT(e) (v ? v[(e)] : 0.0)
+    for (int u = 0; u < w->k; u++) {
+        int i = u / M, a = u % M;
+        double x = PI_AT((size_t)w->rp[w->dg[i * M]] * M + a) / w->hm[i];
+        put(w, at(w, NTK_TQ_CHI, row, 0, u), scaled(x, ls, fl), 0);
+        put(w, at(w, NTK_TQ_LOG_CHI, row, 0, u), log(x) + ls, 0);
+    }
+    double *gc = at(w, NTK_TQ_GRAD_CORR, row, 0, 0);
+    for (int p = 0; p < P; p++) {
+        int u = w->pi_[p], t = w->pj_[p], i = u / M, a = u % M, j = t / M, b = t % M;
+        double di = PI_AT((size_t)w->rp[w->dg[i * M]] * M + a),
+               dj = PI_AT((size_t)w->rp[w->dg[j * M]] * M + b);
+        if (!(di > 0.0) || !(dj > 0.0))
+            gc[p] = NAN;
+        else if (a != b)
+            put(w, gc + p, 0.0, 0);
+        else
+            put(w, gc + p, PI_AT((size_t)w->rp[p] * M + a) / (sqrt(di) * sqrt(dj)), 0);
+    }
+#undef PI_AT
+}
+
+/* The spatial backward for the model depth L (after the full forward pass). */
+static void spatial_bwd(tws *w)
+{
+    const ntk_program *pg = w->prog;
+    const int M = w->M, KK = w->KK, PD = w->PD;
+    for (int r = 0; r < NTK_REG_COUNT; r++)
+        w->cpi[r].has = 0;
+    spatial_reset_acc(w);
+    svec *pf = &w->cpi[pg->head[pg->n_head - 1].dst];
+    memset(pf->v, 0, (size_t)PD * sizeof(double));
+    for (int r = 0; r < KK; r++)
+        pf->v[(size_t)r * M] = 1.0; /* the readout entry ((i,0),(j,0)) */
+    pf->ls = 0.0;
+    pf->has = 1;
+    spatial_sect(w, pg->head, pg->n_head, SEC_HEAD, w->L, 0);
+    const svec *h = &w->cpi[pg->reg_p];
+    for (int i = 0; i < w->kr; i++) {
+        double acc = 0.0;
+        if (h->has)
+            for (int a = 0; a < M; a++)
+                acc += h->v[(size_t)w->rp[w->dg[i * M]] * M + a];
+        w->hm[i] = acc / (double)M;
+    }
+    w->hls = h->has ? h->ls : 0.0;
+    spatial_record(w, w->L);
+    for (long row = w->L; row >= pg->first_block; row--) {
+        spatial_sect(w, pg->block, pg->n_block, SEC_BLOCK, row, row);
+        spatial_flush(w, row);
+        spatial_record(w, row - 1);
+    }
+    spatial_sect(w, pg->stem, pg->n_stem, SEC_STEM, w->row_stem, 0);
+    spatial_flush(w, w->row_stem);
+}
+
 /* ------------------------------------------------------------------ passes */
 
 static void load_inputs(tws *w)
@@ -1113,7 +1487,9 @@ static void forward_pass(tws *w, long La, long lmax, int full)
         for (int o = 0; o < pg->n_head; o++)
             fwd_op(w, &pg->head[o], SEC_HEAD, o, 0);
         rec_head(w, w->row_stem, 0);
-        if (!w->dense || w->dense_bwd) {
+        if (w->spatial)
+            spatial_save(w, w->row_stem, SEC_STEM);
+        else if (!w->dense || w->dense_bwd) {
             sect_bwd(w, pg->stem, pg->n_stem, SEC_STEM, pg->reg_p, 0);
             store_bwd(w, w->row_stem, NULL);
             if (w->dense_bwd) dense_store(w, w->row_stem, SEC_STEM, pg->n_stem - 1);
@@ -1126,7 +1502,9 @@ static void forward_pass(tws *w, long La, long lmax, int full)
         if (pg->needs_history) hist_add(w);
         if (full) {
             rec_fwd(w, l, SEC_BLOCK);
-            if (!w->dense) {
+            if (w->spatial)
+                spatial_save(w, l, SEC_BLOCK);
+            else if (!w->dense) {
                 sect_bwd(w, pg->block, pg->n_block, SEC_BLOCK, pg->reg_p, l);
                 svec m = w->pi[pg->reg_p];
                 store_bwd(w, l, &m);
@@ -1142,7 +1520,9 @@ static void forward_pass(tws *w, long La, long lmax, int full)
             rec_head(w, l, !full);
         }
     }
-    if (full && (!w->dense || w->dense_bwd)) {
+    if (full && w->spatial)
+        spatial_bwd(w);
+    else if (full && (!w->dense || w->dense_bwd)) {
         sect_bwd(w, pg->head, pg->n_head, SEC_HEAD, pg->head[pg->n_head - 1].dst, 0);
         store_head(w);
     }
@@ -1150,7 +1530,7 @@ static void forward_pass(tws *w, long La, long lmax, int full)
 
 /* ------------------------------------------------------------------ validation */
 
-static int check_ops(const ntk_op *ops, int n, const char *sec)
+static int check_ops(const ntk_op *ops, int n, const char *sec, int M)
 {
     for (int o = 0; o < n; o++) {
         const ntk_op *op = &ops[o];
@@ -1160,8 +1540,29 @@ static int check_ops(const ntk_op *ops, int n, const char *sec)
         if (op->group_w >= NG || op->group_b >= NG)
             return ntk_error_set(NTK_EINVAL, "program %s op %d: parameter group out of range", sec,
                                  o);
+        if (op->kind < NTK_OP_LINEAR || op->kind > NTK_OP_FLATTEN)
+            return ntk_error_set(NTK_EINVAL, "program %s op %d: unknown kind %d", sec, o,
+                                 (int)op->kind);
+        if (op->kind == NTK_OP_CONV && (op->half < 0 || 2 * op->half + 1 > M))
+            return ntk_error_set(NTK_EINVAL,
+                                 "program %s op %d: convolution half-width %d needs 0 <= 2h+1 <= "
+                                 "positions = %d",
+                                 sec, o, op->half, M);
     }
     return NTK_OK;
+}
+
+/* Positions of a program (1 when it has none). */
+static int prog_positions(const ntk_program *pg)
+{
+    return pg->positions > 1 ? pg->positions : 1;
+}
+
+/* 1 for programs run on virtual inputs with the spatial backward. */
+static int prog_spatial(const ntk_program *pg)
+{
+    return prog_positions(pg) > 1 || ntk_program_has_op(pg, NTK_OP_CONV) ||
+           ntk_program_has_op(pg, NTK_OP_FLATTEN);
 }
 
 static int check_program(const ntk_program *pg)
@@ -1170,9 +1571,13 @@ static int check_program(const ntk_program *pg)
         pg->n_head < 1 || pg->n_head > MAXOPS)
         return ntk_error_set(NTK_EINVAL, "program: bad op counts (stem %d, block %d, head %d)",
                              pg->n_stem, pg->n_block, pg->n_head);
-    NTK_TRY(check_ops(pg->stem, pg->n_stem, "stem"));
-    NTK_TRY(check_ops(pg->block, pg->n_block, "block"));
-    NTK_TRY(check_ops(pg->head, pg->n_head, "head"));
+    if (pg->positions > NTK_MAX_POSITIONS)
+        return ntk_error_set(NTK_EINVAL, "program: positions = %d exceeds %d", pg->positions,
+                             NTK_MAX_POSITIONS);
+    const int M = pg->positions > 1 ? pg->positions : 1;
+    NTK_TRY(check_ops(pg->stem, pg->n_stem, "stem", M));
+    NTK_TRY(check_ops(pg->block, pg->n_block, "block", M));
+    NTK_TRY(check_ops(pg->head, pg->n_head, "head", M));
     unsigned read = 0;
     for (int o = 0; o < pg->n_stem; o++)
         read |= 1u << pg->stem[o].src | (pg->stem[o].src2 >= 0 ? 1u << pg->stem[o].src2 : 0u);
@@ -1190,6 +1595,9 @@ static int check_program(const ntk_program *pg)
                              pg->first_block);
     if (pg->needs_history && (pg->hist_reg < 0 || pg->hist_reg >= NTK_REG_COUNT))
         return ntk_error_set(NTK_EINVAL, "program: history register %d out of range", pg->hist_reg);
+    if (pg->needs_history && prog_spatial(pg))
+        return ntk_error_set(NTK_ENOTSUP,
+                             "program: history ops (DENSECAT) with positions or convolutions");
     return NTK_OK;
 }
 
@@ -1221,6 +1629,46 @@ static int check_inputs(const ntk_inputs *in)
         }
     }
     return NTK_OK;
+}
+
+/* ------------------------------------------------------------------ spatial setup */
+
+/* Packed index of the virtual pair (u, v) among n virtual inputs (either order). */
+static int vpair(int u, int v, int n)
+{
+    if (u > v) {
+        int t = u;
+        u = v;
+        v = t;
+    }
+    return u * n - u * (u - 1) / 2 + (v - u);
+}
+
+/* Real pair of every virtual pair, virtual pair of every position-diagonal entry, and the gather
+ * tables of the CONV ops. */
+static void spatial_tables(tws *w)
+{
+    const int M = w->M, n = w->k, kr = w->kr;
+    for (int p = 0; p < w->P; p++)
+        w->rp[p] = ntk_pair_index(w->pi_[p] / M, w->pj_[p] / M, kr);
+    for (int i = 0, r = 0; i < kr; i++)
+        for (int j = i; j < kr; j++, r++)
+            for (int a = 0; a < M; a++)
+                w->cdp[(size_t)r * M + a] = vpair(i * M + a, j * M + a, n);
+    const ntk_op *secs[SEC_COUNT] = {w->prog->stem, w->prog->block, w->prog->head};
+    const int nops[SEC_COUNT] = {w->prog->n_stem, w->prog->n_block, w->prog->n_head};
+    for (int s = 0; s < SEC_COUNT; s++)
+        for (int o = 0; o < nops[s]; o++) {
+            if (secs[s][o].kind != NTK_OP_CONV) continue;
+            const int h = secs[s][o].half, nb = 2 * h + 1;
+            int *t = w->gtab[s][o];
+            for (int p = 0; p < w->P; p++) {
+                int u = w->pi_[p], v = w->pj_[p], i = u / M, a = u % M, j = v / M, c = v % M;
+                for (int b = -h; b <= h; b++)
+                    t[(size_t)p * nb + (b + h)] =
+                        vpair(i * M + ((a + b) % M + M) % M, j * M + ((c + b) % M + M) % M, n);
+            }
+        }
 }
 
 /* ------------------------------------------------------------------ entry points */
@@ -1262,6 +1710,19 @@ int ntk_theory_run_ex(const ntk_program *prog, const ntk_inputs *in, ntk_theory_
         w.series = w.homog == 0.0 && ntk_act_phi(act, 0.0) == 0.0 && isfinite(w.a[0]) &&
                    isfinite(w.a[1]) && isfinite(w.a[2]);
     }
+    w.spatial = prog_spatial(prog);
+    w.M = prog_positions(prog);
+    if (w.spatial) {
+        if (in->k % w.M != 0 || in->k > NTK_THEORY_MAX_VIRTUAL)
+            return ntk_error_set(NTK_EINVAL,
+                                 "theory run: a program with %d positions runs on k*%d virtual "
+                                 "inputs (at most %d; theory.h, ntk_theory_cnn_gram), got k = %d",
+                                 w.M, w.M, NTK_THEORY_MAX_VIRTUAL, in->k);
+        w.kr = in->k / w.M;
+        w.KK = w.kr * (w.kr + 1) / 2;
+        w.PD = w.KK * w.M;
+        w.nsv = prog->n_stem > prog->n_block ? prog->n_stem : prog->n_block;
+    }
     w.memo = opts ? opts->memo : 1;
     w.ncalls = opts ? opts->n_gauss_calls : NULL;
     const ntk_op *secs[SEC_COUNT] = {prog->stem, prog->block, prog->head};
@@ -1299,6 +1760,7 @@ int ntk_theory_run_ex(const ntk_program *prog, const ntk_inputs *in, ntk_theory_
             w.pj_[p] = j;
             if (i == j) w.dg[i] = p;
         }
+    if (w.spatial) spatial_tables(&w);
 
     for (int q = 0; q < NTK_TQ_COUNT; q++) {
         unsigned dims = ntk_theory_qty_table_[q].dims;
@@ -1316,18 +1778,63 @@ int ntk_theory_run_ex(const ntk_program *prog, const ntk_inputs *in, ntk_theory_
     for (size_t i = (size_t)w.row_stem * w.qrs[NTK_TQ_NTK_GROUP];
          i < (size_t)(L + 1) * w.qrs[NTK_TQ_NTK_GROUP]; i++)
         w.qb[NTK_TQ_NTK_GROUP][i] = 0.0;
-    if (!w.dense || w.dense_bwd)
+    if (w.spatial) /* spatial: defined at the readout pairs (iM, jM) only */
+        for (long l = w.row_stem; l <= L; l++)
+            for (int g = 0; g < NG; g++)
+                for (int r = 0; r < w.KK; r++)
+                    *at(&w, NTK_TQ_NTK_LAYER, l, g, w.cdp[(size_t)r * w.M]) = 0.0;
+    else if (!w.dense || w.dense_bwd)
         for (size_t i = (size_t)w.row_stem * w.qrs[NTK_TQ_NTK_LAYER];
              i < (size_t)(L + 1) * w.qrs[NTK_TQ_NTK_LAYER]; i++)
             w.qb[NTK_TQ_NTK_LAYER][i] = 0.0;
     forward_pass(&w, L, L, 1);
     if (w.dense_bwd) dense_pi(&w);
-    if (!w.dense || w.dense_bwd) finish_bwd(&w);
+    if (!w.spatial && (!w.dense || w.dense_bwd)) finish_bwd(&w);
     if (ntk_alpha_depends_on_depth(&prog->model.alpha))
         for (long l = prog->first_block; l < L; l++)
             forward_pass(&w, l, l, 0);
     res->n_nonfinite = w.nonfinite;
     free(b.base);
+    return NTK_OK;
+}
+
+static int check_spatial_dims(int kr, int d, int M)
+{
+    if (kr < 1 || d < 1 || M < 1 || (long)kr * M > NTK_THEORY_MAX_VIRTUAL)
+        return ntk_error_set(NTK_EINVAL,
+                             "spatial Gram: need kr, d, M >= 1 and kr*M <= %d (got kr = %d, d = "
+                             "%d, M = %d)",
+                             NTK_THEORY_MAX_VIRTUAL, kr, d, M);
+    return NTK_OK;
+}
+
+int ntk_theory_cnn_gram(int kr, int d, int M, const double *x, double *gram)
+{
+    NTK_TRY(check_spatial_dims(kr, d, M));
+    const int n = kr * M;
+    for (int u = 0; u < n; u++)
+        for (int v = u; v < n; v++) {
+            int i = u / M, a = u % M, j = v / M, b = v % M;
+            double s = 0.0;
+            for (int c = 0; c < d; c++)
+                s += x[((size_t)i * d + c) * M + a] * x[((size_t)j * d + c) * M + b];
+            s /= (double)d;
+            if (!isfinite(s))
+                return ntk_error_set(NTK_EINVAL,
+                                     "spatial Gram: entry (%d, %d) is not finite (signal values?)",
+                                     u, v);
+            gram[(size_t)u * n + v] = gram[(size_t)v * n + u] = s;
+        }
+    return NTK_OK;
+}
+
+int ntk_theory_gram_replicate(int kr, int M, const double *g, double *gram)
+{
+    NTK_TRY(check_spatial_dims(kr, 1, M));
+    const int n = kr * M;
+    for (int u = 0; u < n; u++)
+        for (int v = 0; v < n; v++)
+            gram[(size_t)u * n + v] = g[(u / M) * kr + v / M];
     return NTK_OK;
 }
 
