@@ -2,6 +2,7 @@
 #include "ntksweep/cli.h"
 #include "ntksweep/error.h"
 #include "ntksweep/model.h"
+#include "ntksweep/sim.h"
 #include "ntksweep/theory.h"
 
 #include <errno.h>
@@ -39,10 +40,18 @@ static void point_usage_(FILE *f)
            "inputs:\n"
            "  --q0 Q                ||x||^2/d = ||x'||^2/d (default 1)\n"
            "  --rho R | --angle T   cosine of the inputs, or their angle in radians (default 0)\n"
+           "simulation (finite width, beside the theory):\n"
+           "  --sim                 also sample random networks and print the empirical\n"
+           "                        statistics next to the theory (mean and standard error)\n"
+           "  --width N             hidden width (default 256); --samples S (default 200)\n"
+           "  --engine auto|dense|conditional   (default auto); --seed N (default 1)\n"
+           "  --d D                 input dimension (default: the width)\n"
            "columns: l, q = q(x,x), lambda = q(x,x'), c, p = p(x,x), gamma = p(x,x'), e, s,\n"
            "  kdot = Kdot(x,x) (the derivative kernel that sets chi), nngp = K(x,x') of the\n"
            "  output, ntk_xx, ntk_xy, ntk_norm, chi, log_chi (chi^depth = 1), chi_w, chi_b,\n"
            "  chi_v and chi_a (frn, resnet), grad_corr. nan marks undefined entries.\n"
+           "with --sim: l, then for q, c, p, e, chi the theory value, the Monte-Carlo mean and\n"
+           "  its standard error (columns X, X_mc, X_sem), and '#' lines with the NTK.\n"
            "exit status: 0 ok, 1 failure, 2 usage error.\n");
 }
 
@@ -120,12 +129,92 @@ static double cell_(ntk_theory_result *r, ntk_theory_qty q, long l, int g, int i
     return *ntk_theory_at(r, q, l, g, idx);
 }
 
+static void tsv_num_(double v)
+{
+    if (isnan(v))
+        printf("\tnan");
+    else
+        printf("\t%.10g", v);
+}
+
+/* --sim: samples networks of the point in this process and prints the empirical statistics
+ * beside the theory. The point key is 0: a point run is identified by its seed alone. */
+static int point_sim_(const ntk_program *prog, ntk_theory_result *r, const double *gram, long width,
+                      long samples, uint64_t seed, ntk_sim_engine engine)
+{
+    const ntk_model *m = &prog->model;
+    ntk_sim *s = ntk_sim_alloc(prog, width, 2, engine);
+    if (!s) {
+        fprintf(stderr, "ntksweep point: --sim: %s\n", ntk_error_msg());
+        return NTK_EXIT_USAGE;
+    }
+    const ntk_sim_layout *lay = ntk_sim_layout_of(s);
+    double *X = malloc((size_t)m->d * 2 * sizeof *X);
+    double *rec = malloc((size_t)samples * lay->record_size * sizeof *rec);
+    ntk_sim_result *res = ntk_sim_result_alloc(m->depth, 2);
+    int rc = (!X || !rec || !res) ? ntk_error_set(NTK_ENOMEM, "samples of the point") : 0;
+    if (rc == 0) rc = ntk_sim_inputs_from_gram(2, gram, m->d, X);
+    long nonfinite = 0;
+    for (long i = 0; rc == 0 && i < samples; i++) {
+        int nf = ntk_sim_sample(s, X, seed, 0, (uint64_t)i, rec + (size_t)i * lay->record_size);
+        if (nf < 0) rc = nf;
+        nonfinite += nf > 0;
+    }
+    if (rc == 0) rc = ntk_sim_stats(prog, 2, samples, rec, res);
+    if (rc == 0) {
+        printf("# width %ld, %ld samples, engine %s, seed %llu, %ld samples with non-finite "
+               "values\n",
+               width, samples, ntk_sim_engine_name(ntk_sim_engine_of(s)), (unsigned long long)seed,
+               nonfinite);
+        printf("l\tq\tq_mc\tq_sem\tc\tc_mc\tc_sem\tp\tp_mc\tp_sem\te\te_mc\te_sem\tchi\tchi_mc"
+               "\tchi_sem\n");
+        static const struct {
+            ntk_theory_qty tq;
+            int sq, idx;
+        } cols[] = {{NTK_TQ_Q, NTK_SQ_Q, 0},
+                    {NTK_TQ_C, NTK_SQ_C, 1},
+                    {NTK_TQ_P, NTK_SQ_P, 0},
+                    {NTK_TQ_E, NTK_SQ_E, 1},
+                    {NTK_TQ_CHI, NTK_SQ_CHI, 0}};
+        for (long l = 0; l <= m->depth; l++) {
+            printf("%ld", l);
+            for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
+                tsv_num_(*ntk_theory_at(r, cols[c].tq, l, 0, cols[c].idx));
+                tsv_num_(*ntk_sim_result_at(res, cols[c].sq, l, 0, NTK_STAT_MEAN, cols[c].idx));
+                tsv_num_(*ntk_sim_result_at(res, cols[c].sq, l, 0, NTK_STAT_SEM, cols[c].idx));
+            }
+            printf("\n");
+        }
+        for (int p = 0; p < 2; p++) {
+            double th = *ntk_theory_at(r, NTK_TQ_NTK, m->depth, 0, p);
+            double mc = *ntk_sim_result_at(res, NTK_SQ_NTK, 0, 0, NTK_STAT_MEAN, p);
+            double se = *ntk_sim_result_at(res, NTK_SQ_NTK, 0, 0, NTK_STAT_SEM, p);
+            double eta = *ntk_sim_result_at(res, NTK_SR_NTK_ETA, 0, 0, 0, p);
+            printf("# ntk(%s) theory %.10g  mc %.10g +- %.3g (z = %.2f)  E[G^2]/E[G]^2 %.6g\n",
+                   p == 0 ? "x,x" : "x,x'", th, mc, se, se > 0 ? (mc - th) / se : NAN, eta);
+        }
+    } else {
+        fprintf(stderr, "ntksweep point: --sim: %s\n", ntk_error_msg());
+    }
+    ntk_sim_result_free(res);
+    free(rec);
+    free(X);
+    ntk_sim_free(s);
+    if (rc == 0 && ferror(stdout)) {
+        fprintf(stderr, "ntksweep point: error writing the table to stdout\n");
+        return NTK_EXIT_FAILURE;
+    }
+    return rc == 0 ? NTK_EXIT_OK : NTK_EXIT_FAILURE;
+}
+
 int ntk_cli_point(int argc, char **argv)
 {
     ntk_model m;
     ntk_model_default(&m);
     double q0 = 1.0, rho = 0.0, alpha_val = 1.0, gamma = 0.0;
-    int rho_set = 0, gamma_set = 0;
+    int rho_set = 0, gamma_set = 0, sim = 0;
+    long width = 256, samples = 200, seed = 1, d_in = 0;
+    ntk_sim_engine engine = NTK_SIM_AUTO;
     const char *schedule = NULL;
     sigma_opt sig[4] = {
         {"w", &m.sigma_w, 0}, {"b", &m.sigma_b, 0}, {"v", &m.sigma_v, 0}, {"a", &m.sigma_a, 0}};
@@ -139,6 +228,10 @@ int ntk_cli_point(int argc, char **argv)
             fprintf(stderr, "ntksweep point: unexpected argument '%s'\n", arg);
             point_usage_(stderr);
             return NTK_EXIT_USAGE;
+        }
+        if (strcmp(arg, "--sim") == 0) {
+            sim = 1;
+            continue;
         }
         /* --name value or --name=value */
         char opt[64];
@@ -219,6 +312,17 @@ int ntk_cli_point(int argc, char **argv)
                 strcmp(val, "invsqrt") != 0)
                 return bad_(opt, "expected const, power or invsqrt, got", val);
             schedule = val;
+        } else if (strcmp(opt, "--width") == 0) {
+            rc = count_(opt, val, 1, &width);
+        } else if (strcmp(opt, "--samples") == 0) {
+            rc = count_(opt, val, 2, &samples);
+        } else if (strcmp(opt, "--seed") == 0) {
+            rc = count_(opt, val, 0, &seed);
+        } else if (strcmp(opt, "--d") == 0) {
+            rc = count_(opt, val, 1, &d_in);
+        } else if (strcmp(opt, "--engine") == 0) {
+            if (ntk_sim_engine_parse(val, &engine) != NTK_OK)
+                return bad_(opt, "expected auto, dense or conditional, got", val);
         } else if (strcmp(opt, "--act-mult") == 0) {
             rc = num_(opt, val, &m.act_mult);
         } else if (strcmp(opt, "--param") == 0) {
@@ -270,6 +374,7 @@ int ntk_cli_point(int argc, char **argv)
     } else
         m.alpha.kind = strcmp(schedule, "invsqrt") == 0 ? NTK_ALPHA_INVSQRT : NTK_ALPHA_CONST;
 
+    if (sim) m.d = (int)(d_in > 0 ? d_in : width);
     ntk_program prog;
     if (ntk_model_compile(&m, &prog) != NTK_OK) {
         fprintf(stderr, "ntksweep point: %s\n", ntk_error_msg());
@@ -286,6 +391,11 @@ int ntk_cli_point(int argc, char **argv)
         fprintf(stderr, "ntksweep point: %s\n", ntk_error_msg());
         ntk_theory_result_free(r);
         return NTK_EXIT_FAILURE;
+    }
+    if (sim) {
+        int rc = point_sim_(&prog, r, gram, width, samples, (uint64_t)seed, engine);
+        ntk_theory_result_free(r);
+        return rc;
     }
     int va = m.arch == NTK_ARCH_FRN || m.arch == NTK_ARCH_RESNET;
     printf("l\tq\tlambda\tc\tp\tgamma\te\ts\tkdot\tnngp\tntk_xx\tntk_xy\tntk_norm\tchi\tlog_chi\t"
