@@ -1386,7 +1386,8 @@ static void spatial_flush(tws *w, long row)
 /* chi, log_chi (every virtual input) and grad_corr (every virtual pair) of row from the gradient
  * covariance of the stream, relative to the position mean h of the stream gradient at the model
  * depth. Pairs at different positions have grad_corr 0; where a gradient vanishes identically
- * (outside the receptive field of a conv readout) grad_corr is NaN, not counted as non-finite. */
+ * (outside the receptive field of a conv readout) log_chi is -inf and grad_corr NaN, neither
+ * counted as non-finite. */
 static void spatial_record(tws *w, long row)
 {
     const int M = w->M, P = w->P;
@@ -1398,7 +1399,10 @@ static void spatial_record(tws *w, long row)
         int i = u / M, a = u % M;
         double x = PI_AT((size_t)w->rp[w->dg[i * M]] * M + a) / w->hm[i];
         put(w, at(w, NTK_TQ_CHI, row, 0, u), scaled(x, ls, fl), 0);
-        put(w, at(w, NTK_TQ_LOG_CHI, row, 0, u), log(x) + ls, 0);
+        if (x == 0.0 && w->hm[i] > 0.0)
+            *at(w, NTK_TQ_LOG_CHI, row, 0, u) = -INFINITY; /* outside the receptive field */
+        else
+            put(w, at(w, NTK_TQ_LOG_CHI, row, 0, u), log(x) + ls, 0);
     }
     double *gc = at(w, NTK_TQ_GRAD_CORR, row, 0, 0);
     for (int p = 0; p < P; p++) {
