@@ -24,6 +24,13 @@
  * the block output. Cumulative sums of log|m_l| (with zero/inf/sign counts) give the gradient of
  * every layer for the model depth L: Pi(l) = h .* prod_{j>l} m_j, with h the head's factor.
  *
+ * Spatial programs (positions M > 1, CONV/FLATTEN ops; model.h) run on k = kr M virtual inputs
+ * (input i at position a is virtual input i M + a), so every pointwise op is unchanged; CONV and
+ * FLATTEN gather the source kernel (window or position-diagonal average) and apply the LINEAR
+ * rule. Their backward has no elementwise block factor: spatial_bwd propagates the gradient
+ * covariance once from the model depth down, on the position-diagonal pairs, with the forward
+ * data of every row saved (docs/architectures.md 2.2).
+ *
  * Memoization. Each ACT op keeps, per pair entry, its last Gaussian-expectation input and result;
  * an entry whose input is bitwise identical to the previous evaluation (typical once a recursion
  * reaches its floating-point fixed point) reuses the result, so results are bit-identical with and
