@@ -62,6 +62,8 @@ typedef struct {
     double *cost;
     /* results */
     ntk_archive *ar;
+    const unsigned char
+        *open_status[SEC_MAX]; /* per section, as found at open (NULL: all pending) */
     pending_t pend[SEC_MAX];
     size_t pending_bytes;
     simacc_t *acc; /* npoints entries, rank 0 */
@@ -118,6 +120,22 @@ static double wall_(void)
 }
 
 /* ------------------------------------------------------------------ tasks */
+/* 1 if section sec (>= 0) of point idx still has to be written. */
+static int needs_(const run_ctx *c, int sec, long idx)
+{
+    return sec >= 0 && (!c->open_status[sec] || c->open_status[sec][idx] == NTK_ARCHIVE_PENDING);
+}
+
+/* Queues a record for a section if the point still needs it there; frees it otherwise. */
+static int offer_(run_ctx *c, int sec, long idx, double *rec, double seconds, long nf)
+{
+    if (!needs_(c, sec, idx)) {
+        free(rec);
+        return NTK_OK;
+    }
+    return pending_push_(c, sec, idx, rec, seconds, nf);
+}
+
 static int run_theory_(run_ctx *c, long idx)
 {
     ntk_point pt;
@@ -137,13 +155,13 @@ static int run_theory_(run_ctx *c, long idx)
             }
             for (size_t i = 0; i < c->rec_size[c->sec_phase]; i++)
                 ph[i] = NAN;
-            int rp = pending_push_(c, c->sec_phase, idx, ph, 0.0, 0);
+            int rp = offer_(c, c->sec_phase, idx, ph, 0.0, 0);
             if (rp < 0) {
                 free(rec);
                 return rp;
             }
         }
-        return pending_push_(c, c->sec_theory, idx, rec, 0.0, 0);
+        return offer_(c, c->sec_theory, idx, rec, 0.0, 0);
     }
     int rc = ntk_model_compile(&pt.model, &prog);
     ntk_theory_result *r = rc == 0 ? ntk_theory_result_alloc(pt.k, pt.model.depth) : NULL;
@@ -174,7 +192,7 @@ static int run_theory_(run_ctx *c, long idx)
             for (size_t i = 0; i < c->rec_size[c->sec_phase]; i++)
                 ph[i] = NAN;
         }
-        int rp = pending_push_(c, c->sec_phase, idx, ph, 0.0, 0);
+        int rp = offer_(c, c->sec_phase, idx, ph, 0.0, 0);
         if (rp < 0) {
             free(rec);
             return rp;
@@ -190,7 +208,7 @@ static int run_theory_(run_ctx *c, long idx)
         free(rec);
         rec = NULL;
     }
-    return pending_push_(c, c->sec_theory, idx, rec, wall_() - t0, nf);
+    return offer_(c, c->sec_theory, idx, rec, wall_() - t0, nf);
 }
 
 /* Payload of a sim chunk: int64 {chunk, n_samples, n_nonfinite}, double seconds, records. */
@@ -430,17 +448,16 @@ static int build_layout_(run_ctx *c)
 /* ------------------------------------------------------------------ task list */
 static int build_tasks_(run_ctx *c)
 {
-    const unsigned char *st_th =
-        c->sec_theory >= 0 ? ntk_archive_open_status(c->ar, c->sec_theory) : NULL;
-    const unsigned char *st_sm =
-        c->sec_sim >= 0 ? ntk_archive_open_status(c->ar, c->sec_sim) : NULL;
+    for (int sec = 0; sec < c->lay.n_sections; sec++)
+        c->open_status[sec] = ntk_archive_open_status(c->ar, sec);
     long cap = 0;
     for (int pass = 0; pass < 2; pass++) {
         long n = 0;
         for (long idx = 0; idx < c->npoints; idx++) {
             ntk_point pt;
             NTK_TRY(ntk_sweep_point(c->sw, idx, &pt));
-            if (c->sec_theory >= 0 && (!st_th || st_th[idx] == NTK_ARCHIVE_PENDING)) {
+            /* One theory task writes both the theory and the phase section of a point. */
+            if (needs_(c, c->sec_theory, idx) || needs_(c, c->sec_phase, idx)) {
                 if (pass) {
                     c->task_point[n] = idx;
                     c->task_kind[n] = TASK_THEORY;
@@ -449,8 +466,7 @@ static int build_tasks_(run_ctx *c)
                 }
                 n++;
             }
-            if (c->sec_sim >= 0 && (!st_sm || st_sm[idx] == NTK_ARCHIVE_PENDING) && pt.sim &&
-                pt.samples > 0) {
+            if (needs_(c, c->sec_sim, idx) && pt.sim && pt.samples > 0) {
                 long chunk = pt.chunk > 0 ? pt.chunk : pt.samples;
                 long nch = (pt.samples + chunk - 1) / chunk;
                 for (long ch = 0; ch < nch; ch++) {
