@@ -96,7 +96,9 @@ const ntk_qty_desc *ntk_theory_qty_table(void);
  * Backward quantities are those of the output at that readout pair: chi and log_chi at every
  * virtual input (gradient second moment at position a relative to the position mean at the model
  * depth), grad_corr at every virtual pair (0 at different positions), ntk_layer only at the
- * readout pairs (iM, jM) and chi_group only at the readout inputs iM (NaN elsewhere). At most
+ * readout pairs (iM, jM) and chi_group only at the readout inputs iM (NaN elsewhere); outside the
+ * receptive field of a conv readout chi = 0, log_chi = -inf, grad_corr = NaN (not counted in
+ * n_nonfinite). docs/architectures.md 2.3 and 3.8 give the details. At most
  * NTK_THEORY_MAX_VIRTUAL virtual inputs; the cost is O(depth (kM)^2 (2q+1)) plus one Gaussian
  * expectation per virtual pair and layer. */
 typedef struct {

@@ -285,6 +285,7 @@ typedef struct {
     double *cpd, *ctmp, *chd;     /* PD scratch                                                */
     double *cwk, *cbk;            /* KK scratch: per real pair weight / bias contractions      */
     double *hm, hls;              /* kr: mean over positions of Pi_S at the model depth (h)    */
+    int sp_acc;                   /* spatial_sect accumulates: 2 all, 1 per-entry only, 0 none */
 } tws;
 
 /* Bump allocator over one block. */
@@ -1266,9 +1267,12 @@ static void spatial_sect(tws *w, const ntk_op *ops, int n, int sec, long row, lo
     for (int oi = n - 1; oi >= 0; oi--) {
         const ntk_op *op = &ops[oi];
         svec *pdst = &w->cpi[op->dst];
-        if (!pdst->has) continue;
-        memcpy(w->cpd, pdst->v, (size_t)PD * sizeof(double));
-        double pdl = pdst->ls;
+        /* an op whose output gets no gradient still counts its parameters (with zero terms) */
+        if (pdst->has)
+            memcpy(w->cpd, pdst->v, (size_t)PD * sizeof(double));
+        else
+            memset(w->cpd, 0, (size_t)PD * sizeof(double));
+        double pdl = pdst->has ? pdst->ls : 0.0;
         pdst->has = 0; /* before this op, dst names its previous value */
         double f = op_fac(w, op, l);
         switch (op->kind) {
@@ -1288,16 +1292,16 @@ static void spatial_sect(tws *w, const ntk_op *ops, int n, int sec, long row, lo
                 w->cwk[r] = cw;
                 w->cbk[r] = cb;
             }
-            if (gw >= 0) {
-                if (w->trained & NTK_GROUP_BIT(gw))
+            if (gw >= 0 && w->sp_acc) {
+                if (w->sp_acc == 2 && (w->trained & NTK_GROUP_BIT(gw)))
                     sv_axpy(&w->nrel[gw], KK, w2, w->cwk, pdl + ksl, NULL);
                 for (int i = 0; i < kr; i++)
                     w->gk1[i] = w->cwk[w->rp[w->dg[i * M]]];
                 sv_axpy(&w->chw[gw], kr, 1.0, w->gk1, pdl + ksl, NULL);
                 w->cw[gw]++;
             }
-            if (gb >= 0) {
-                if (w->trained & NTK_GROUP_BIT(gb))
+            if (gb >= 0 && w->sp_acc) {
+                if (w->sp_acc == 2 && (w->trained & NTK_GROUP_BIT(gb)))
                     sv_axpy(&w->nrel[gb], KK, b2, w->cbk, pdl, NULL);
                 for (int i = 0; i < kr; i++)
                     w->gk1[i] = w->cbk[w->rp[w->dg[i * M]]];
@@ -1392,37 +1396,44 @@ static void spatial_flush(tws *w, long row)
 
 /* chi, log_chi (every virtual input) and grad_corr (every virtual pair) of row from the gradient
  * covariance of the stream, relative to the position mean h of the stream gradient at the model
- * depth. Pairs at different positions have grad_corr 0; where a gradient vanishes identically
- * (outside the receptive field of a conv readout) log_chi is -inf and grad_corr NaN, neither
- * counted as non-finite. */
+ * depth. Pairs at different positions have grad_corr 0. Where the gradient of an input vanishes
+ * at some positions only (outside the receptive field of a conv readout) log_chi is -inf and
+ * grad_corr NaN without being counted as non-finite; a gradient vanishing at every position
+ * (sigma_w = 0) gives the same values, counted as for dense programs. */
 static void spatial_record(tws *w, long row)
 {
     const int M = w->M, P = w->P;
     const svec *pi = &w->cpi[w->prog->reg_p];
     const double *v = pi->has ? pi->v : NULL;
-    double ls = pi->has ? pi->ls - w->hls : 0.0, fl = expf_(ls);
-#define PI_AT(e) (v ? v[(e)] : 0.0)
+    double ls = pi->has ? pi->ls - w->hls : 0.0, fl = expf_(ls), *live = w->gk2;
+#define PI_AT(e)    (v ? v[(e)] : 0.0)
+#define PI_II(i, a) PI_AT((size_t)w->rp[w->dg[(i)*M]] * M + (a))
+    for (int i = 0; i < w->kr; i++) {
+        live[i] = 0.0;
+        for (int a = 0; a < M; a++)
+            if (PI_II(i, a) != 0.0) live[i] = 1.0;
+    }
     for (int u = 0; u < w->k; u++) {
         int i = u / M, a = u % M;
-        double x = PI_AT((size_t)w->rp[w->dg[i * M]] * M + a) / w->hm[i];
+        double x = PI_II(i, a) / w->hm[i];
         put(w, at(w, NTK_TQ_CHI, row, 0, u), scaled(x, ls, fl), 0);
-        if (x == 0.0 && w->hm[i] > 0.0)
-            *at(w, NTK_TQ_LOG_CHI, row, 0, u) = -INFINITY; /* outside the receptive field */
+        if (x == 0.0 && live[i] != 0.0)
+            *at(w, NTK_TQ_LOG_CHI, row, 0, u) = -INFINITY;
         else
             put(w, at(w, NTK_TQ_LOG_CHI, row, 0, u), log(x) + ls, 0);
     }
     double *gc = at(w, NTK_TQ_GRAD_CORR, row, 0, 0);
     for (int p = 0; p < P; p++) {
         int u = w->pi_[p], t = w->pj_[p], i = u / M, a = u % M, j = t / M, b = t % M;
-        double di = PI_AT((size_t)w->rp[w->dg[i * M]] * M + a),
-               dj = PI_AT((size_t)w->rp[w->dg[j * M]] * M + b);
-        if (!(di > 0.0) || !(dj > 0.0))
+        double di = PI_II(i, a), dj = PI_II(j, b);
+        if ((di == 0.0 && live[i] != 0.0) || (dj == 0.0 && live[j] != 0.0))
             gc[p] = NAN;
-        else if (a != b)
+        else if (a != b && di > 0.0 && dj > 0.0)
             put(w, gc + p, 0.0, 0);
         else
             put(w, gc + p, PI_AT((size_t)w->rp[p] * M + a) / (sqrt(di) * sqrt(dj)), 0);
     }
+#undef PI_II
 #undef PI_AT
 }
 
@@ -1440,8 +1451,32 @@ static void spatial_bwd(tws *w)
         pf->v[(size_t)r * M] = 1.0; /* the readout entry ((i,0),(j,0)) */
     pf->ls = 0.0;
     pf->has = 1;
+    w->sp_acc = 2;
     spatial_sect(w, pg->head, pg->n_head, SEC_HEAD, w->L, 0);
     const svec *h = &w->cpi[pg->reg_p];
+    int zero = 1;
+    for (int e = 0; h->has && e < PD && zero; e++)
+        zero = h->v[e] == 0.0;
+    if (zero) {
+        /* a zero readout weight (sigma_out = 0): every gradient below vanishes and so does every
+         * NTK term; chi and chi_group, relative to h, take their limit: the gradients of the
+         * readout with unit weight scales, accumulated without NTK terms */
+        ntk_op unit[MAXOPS];
+        for (int o = 0; o < pg->n_head; o++) {
+            unit[o] = pg->head[o];
+            if (unit[o].w == 0.0) unit[o].w = 1.0;
+        }
+        for (int r = 0; r < NTK_REG_COUNT; r++)
+            w->cpi[r].has = 0;
+        memset(pf->v, 0, (size_t)PD * sizeof(double));
+        for (int r = 0; r < KK; r++)
+            pf->v[(size_t)r * M] = 1.0;
+        pf->ls = 0.0;
+        pf->has = 1;
+        w->sp_acc = 0;
+        spatial_sect(w, unit, pg->n_head, SEC_HEAD, w->L, 0);
+        w->sp_acc = 1;
+    }
     for (int i = 0; i < w->kr; i++) {
         double acc = 0.0;
         if (h->has)
