@@ -10,6 +10,8 @@
  */
 #include "theory_test.h"
 
+#include <gsl/gsl_integration.h>
+
 static ntk_model hayou_ff(const char *act, double sb, double sw, long L)
 {
     ntk_model m;
@@ -70,27 +72,13 @@ static double legendre(int n, double t)
     return p1;
 }
 
-/* Gauss-Legendre nodes/weights on [-1, 1] (Newton on the recurrence). */
+/* Gauss-Legendre nodes/weights on [-1, 1] (GSL's fixed tables). */
 static void gauleg(int n, double *x, double *w)
 {
-    for (int i = 0; i < (n + 1) / 2; i++) {
-        double z = cos(M_PI * (i + 0.75) / (n + 0.5)), pp = 0.0;
-        for (int it = 0; it < 100; it++) {
-            double p1 = 1.0, p2 = 0.0;
-            for (int j = 1; j <= n; j++) {
-                double p3 = p2;
-                p2 = p1;
-                p1 = ((2.0 * j - 1.0) * z * p2 - (j - 1.0) * p3) / j;
-            }
-            pp = n * (z * p1 - p2) / (z * z - 1.0);
-            double dz = p1 / pp;
-            z -= dz;
-            if (fabs(dz) < 1e-16) break;
-        }
-        x[i] = -z;
-        x[n - 1 - i] = z;
-        w[i] = w[n - 1 - i] = 2.0 / ((1.0 - z * z) * pp * pp);
-    }
+    gsl_integration_glfixed_table *t = gsl_integration_glfixed_table_alloc((size_t)n);
+    for (int i = 0; i < n; i++)
+        gsl_integration_glfixed_point(-1.0, 1.0, (size_t)i, &x[i], &w[i], t);
+    gsl_integration_glfixed_table_free(t);
 }
 
 /* seed-001 5.8: mu_k = (1/2) int_{-1}^{1} g_L(t) P_k(t) dt on S^2 (d = 3, Sigma^1 = sb^2 + sw^2
