@@ -921,25 +921,84 @@ static int transfer(const ntk_archive *a, hid_t d, const char *sec, const char *
     return rc;
 }
 
+/* Transfers quantity Q of n points, one point per HDF5 call: a single block keeps HDF5's chunk
+ * mapping cheap, whereas a union of blocks is mapped element by element. In the MPI-IO phase
+ * every rank makes `calls` collective calls (the largest n over the ranks) and selects nothing
+ * once it has run out of points. buf[i] holds the Q->count doubles of point idx[i]. */
+static int xfer_points(const ntk_archive *a, const ntk_ar_section *sec, const ntk_ar_qty *Q, long n,
+                       long calls, const long *idx, const void *const *buf, int write)
+{
+    hsize_t m = Q->count, start[NTK_AR_MAX_RANK], count[NTK_AR_MAX_RANK], block[NTK_AR_MAX_RANK];
+    for (int r = 0; r < Q->rank; r++) {
+        start[r] = 0;
+        count[r] = 1;
+        block[r] = r < a->n_axes ? 1 : Q->shape[r];
+    }
+    /* The memory space has the shape of the file block: HDF5 then maps it to the chunks without
+     * visiting every element. */
+    hid_t fs = H5Dget_space(Q->d);
+    hid_t ms = H5Screate_simple(Q->rank, block, NULL), ms0 = H5Screate_simple(1, &m, NULL);
+    double dummy = 0;
+    int rc = 0;
+    if (fs < 0 || ms < 0 || ms0 < 0 || H5Sselect_none(ms0) < 0)
+        rc = ntk_h5_fail("archive '%s': dataspaces of '/%s/%s'", a->path, sec->name, Q->name);
+    for (long i = 0; !rc && i < calls; i++) {
+        hid_t mem = ms;
+        void *ptr = &dummy;
+        herr_t e;
+        if (i < n) {
+            hsize_t p = (hsize_t)idx[i];
+            for (int x = a->n_axes - 1; x >= 0; x--) {
+                start[x] = p % a->grid[x];
+                p /= a->grid[x];
+            }
+            e = H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, block);
+            /* The buffer is only read when writing. */
+            ptr = (void *)buf[i];
+        } else {
+            e = H5Sselect_none(fs);
+            mem = ms0;
+        }
+        if (e < 0)
+            rc = ntk_h5_fail("archive '%s': selection in '/%s/%s'", a->path, sec->name, Q->name);
+        else if (write && H5Dwrite(Q->d, H5T_NATIVE_DOUBLE, mem, fs, a->dxpl, ptr) < 0)
+            rc = ntk_h5_fail("archive '%s': cannot write '/%s/%s'", a->path, sec->name, Q->name);
+        else if (!write && H5Dread(Q->d, H5T_NATIVE_DOUBLE, mem, fs, a->dxpl, ptr) < 0)
+            rc = ntk_h5_fail("archive '%s': cannot read '/%s/%s'", a->path, sec->name, Q->name);
+    }
+    if (ms0 >= 0) H5Sclose(ms0);
+    if (ms >= 0) H5Sclose(ms);
+    if (fs >= 0) H5Sclose(fs);
+    return rc;
+}
+
+/* Number of collective calls of a transfer of n local points: the largest n over the ranks. */
+static int collective_calls(const ntk_archive *a, long n, long *calls)
+{
+    *calls = n;
+    if (a->mode == NTK_AR_PARALLEL &&
+        MPI_Allreduce(&n, calls, 1, MPI_LONG, MPI_MAX, a->comm) != MPI_SUCCESS)
+        return ntk_error_set(NTK_EMPI, "archive '%s': MPI_Allreduce failed", a->path);
+    return 0;
+}
+
 /* Data of n done points (sorted idx, records data[i]) into every quantity of section s. */
 static int write_data(const ntk_archive *a, int s, long n, const long *idx,
                       const double *const *data)
 {
     const ntk_ar_section *sec = &a->sec[s];
-    size_t maxc = 0;
-    for (int q = 0; q < sec->n_qty; q++)
-        if (sec->q[q].count > maxc) maxc = sec->q[q].count;
-    double *buf = malloc(((size_t)n * maxc + 1) * sizeof *buf);
-    if (!buf) return ntk_error_set(NTK_ENOMEM, "archive '%s': out of memory", a->path);
+    long calls;
+    NTK_TRY(collective_calls(a, n, &calls));
+    const void **ptr = malloc((size_t)(n + 1) * sizeof *ptr);
+    if (!ptr) return ntk_error_set(NTK_ENOMEM, "archive '%s': out of memory", a->path);
     int rc = 0;
     for (int q = 0; !rc && q < sec->n_qty; q++) {
         const ntk_ar_qty *Q = &sec->q[q];
         for (long i = 0; i < n; i++)
-            memcpy(buf + (size_t)i * Q->count, data[i] + Q->offset, Q->count * sizeof *buf);
-        rc = transfer(a, Q->d, sec->name, Q->name, Q->rank, Q->shape, H5T_NATIVE_DOUBLE, n, idx,
-                      Q->count, buf, 1);
+            ptr[i] = data[i] + Q->offset;
+        rc = xfer_points(a, sec, Q, n, calls, idx, ptr, 1);
     }
-    free(buf);
+    free(ptr);
     return rc;
 }
 
@@ -1000,7 +1059,8 @@ static int verify_all(ntk_archive *a, unsigned char *status)
             memcpy(cnt, Q->shape, sizeof cnt);
             cnt[0] = 1;
             hid_t fs = H5Dget_space(Q->d);
-            hid_t ms = H5Screate_simple(1, &slab, NULL);
+            hid_t ms =
+                H5Screate_simple(Q->rank, cnt, NULL); /* the slab's shape: no per-element mapping */
             for (hsize_t i = 0; !rc && i < Q->shape[0]; i++) {
                 start[0] = i;
                 if (fs < 0 || ms < 0 ||
@@ -1073,16 +1133,20 @@ static int replay_check(replay_ctx *c, long nck)
     int rc = 0;
     unsigned char *bad = calloc((size_t)nck + 1, 1);
     if (!bad) return ntk_error_set(NTK_ENOMEM, "out of memory");
+    const void **ptr = malloc((size_t)nck * sizeof *ptr);
+    if (!ptr) rc = ntk_error_set(NTK_ENOMEM, "out of memory");
     for (int q = 0; !rc && q < sec->n_qty; q++) {
         const ntk_ar_qty *Q = &sec->q[q];
-        rc = transfer(a, Q->d, sec->name, Q->name, Q->rank, Q->shape, H5T_NATIVE_DOUBLE, nck,
-                      c->cidx, Q->count, c->cbuf, 0);
+        for (long i = 0; i < nck; i++)
+            ptr[i] = c->cbuf + (size_t)i * Q->count;
+        rc = xfer_points(a, sec, Q, nck, nck, c->cidx, ptr, 0);
         for (long i = 0; !rc && i < nck; i++)
             if (memcmp(c->cbuf + (size_t)i * Q->count,
                        c->buf + (size_t)c->cpos[i] * rec + Q->offset,
                        Q->count * sizeof(double)) != 0)
                 bad[i] = 1;
     }
+    free(ptr);
     if (!rc)
         rc = transfer(a, sec->d_seconds, sec->name, NTK_AR_SECONDS, a->n_axes, a->grid,
                       H5T_NATIVE_DOUBLE, nck, c->cidx, 1, c->csec, 0);
@@ -1745,8 +1809,8 @@ int ntk_archive_read(ntk_archive *a, int section, long point, double *record, un
     int rc = 0;
     for (int i = 0; !rc && record && i < sec->n_qty; i++) {
         const ntk_ar_qty *Q = &sec->q[i];
-        rc = transfer(a, Q->d, sec->name, Q->name, Q->rank, Q->shape, H5T_NATIVE_DOUBLE, 1, &point,
-                      Q->count, record + Q->offset, 0);
+        const void *ptr = record + Q->offset;
+        rc = xfer_points(a, sec, Q, 1, 1, &point, &ptr, 0);
     }
     unsigned char st = 0;
     double sc = 0;

@@ -209,7 +209,7 @@ static herr_t qty_cb(hid_t g, const char *name, const H5L_info_t *info, void *da
     hsize_t start[H5S_MAX_RANK] = {0}, cnt[H5S_MAX_RANK];
     memcpy(cnt, sh, sizeof(hsize_t) * (size_t)rank);
     cnt[0] = 1;
-    hid_t ms = H5Screate_simple(1, &slab, NULL);
+    hid_t ms = H5Screate_simple(rank, cnt, NULL); /* the slab's shape: no per-element mapping */
     int ok = buf != NULL;
     for (hsize_t i = 0; ok && i < sh[0]; i++) {
         start[0] = i;

@@ -109,25 +109,15 @@ static uint64_t get_u64(const unsigned char *p)
 int ntk_journal_append(int fd, uint64_t key, const ntk_jrec *recs, long n)
 {
     if (n <= 0) return 0;
-    size_t cap = 0;
-    for (long i = 0; i < n; i++)
-        cap += JHEAD + 4 + (recs[i].n ? compressBound((uLong)(recs[i].n * sizeof(double))) : 0);
-    unsigned char *buf = malloc(cap);
-    if (!buf) return ntk_error_set(NTK_ENOMEM, "out of memory for %zu journal bytes", cap);
     size_t len = 0;
+    for (long i = 0; i < n; i++)
+        len += JHEAD + 4 + recs[i].n * sizeof(double);
+    unsigned char *buf = malloc(len);
+    if (!buf) return ntk_error_set(NTK_ENOMEM, "out of memory for %zu journal bytes", len);
+    unsigned char *h = buf;
     for (long i = 0; i < n; i++) {
         const ntk_jrec *r = &recs[i];
-        unsigned char *h = buf + len;
         size_t raw = r->n * sizeof(double);
-        uLongf plen = 0;
-        if (r->n) {
-            plen = (uLongf)(cap - len - JHEAD - 4);
-            if (compress2(h + JHEAD, &plen, (const Bytef *)r->data, (uLong)raw, 1) != Z_OK) {
-                free(buf);
-                return ntk_error_set(NTK_EIO, "cannot compress journal record of point %lld",
-                                     (long long)r->point);
-            }
-        }
         uint64_t u;
         put_u32(h, JMAGIC);
         put_u16(h + 4, JVERSION);
@@ -136,14 +126,15 @@ int ntk_journal_append(int fd, uint64_t key, const ntk_jrec *recs, long n)
         put_u64(h + 8, key);
         put_u64(h + 16, (uint64_t)r->point);
         put_u32(h + 24, (uint32_t)r->section);
-        put_u32(h + 28, (uint32_t)plen);
+        put_u32(h + 28, (uint32_t)raw);
         put_u64(h + 32, (uint64_t)raw);
         memcpy(&u, &r->seconds, 8);
         put_u64(h + 40, u);
         put_u64(h + 48, (uint64_t)r->nonfinite);
-        uint32_t crc = (uint32_t)crc32(0L, h, (uInt)(JHEAD + plen));
-        put_u32(h + JHEAD + plen, crc);
-        len += JHEAD + plen + 4;
+        if (raw) memcpy(h + JHEAD, r->data, raw);
+        uint32_t crc = (uint32_t)crc32(0L, h, (uInt)(JHEAD + raw));
+        put_u32(h + JHEAD + raw, crc);
+        h += JHEAD + raw + 4;
     }
     size_t off = 0;
     while (off < len) {
@@ -228,13 +219,11 @@ static int scan_file(const char *path, uint64_t key, size_t (*raw_len)(void *, i
         size_t want = raw_len(ctx, section);
         /* Records of another key are read (to find the next record) with the lengths they
          * claim, bounded to keep a garbage header from allocating absurd amounts. */
-        if (rkey == key) {
-            if (section < 0 || (status == 1 && rawb != want * sizeof(double)) ||
-                (status == 2 && (rawb != 0 || plen != 0)))
-                break;
-        } else if (rawb % sizeof(double) || rawb > ((uint64_t)1 << 34))
+        if (plen != rawb || plen % sizeof(double) || plen > (1u << 31)) break;
+        if (rkey == key &&
+            (section < 0 || (status == 1 && (plen == 0 || rawb != want * sizeof(double))) ||
+             (status == 2 && plen != 0)))
             break;
-        if (status == 1 && (plen == 0 || plen > compressBound((uLong)rawb))) break;
         if (plen + 4 > pay_cap) {
             unsigned char *t = realloc(pay, plen + 4);
             if (!t) {
@@ -253,7 +242,7 @@ static int scan_file(const char *path, uint64_t key, size_t (*raw_len)(void *, i
             pos += (long)(JHEAD + plen + 4);
             continue;
         }
-        size_t nd = (size_t)(rawb / sizeof(double));
+        size_t nd = plen / sizeof(double);
         if (nd > raw_cap) {
             double *t = realloc(raw, nd * sizeof(double));
             if (!t) {
@@ -263,10 +252,7 @@ static int scan_file(const char *path, uint64_t key, size_t (*raw_len)(void *, i
             raw = t;
             raw_cap = nd;
         }
-        if (nd) {
-            uLongf got = (uLongf)rawb;
-            if (uncompress((Bytef *)raw, &got, pay, (uLong)plen) != Z_OK || got != rawb) break;
-        }
+        if (nd) memcpy(raw, pay, plen); /* aligned copy of the payload */
         ntk_jrec rec;
         uint64_t u = get_u64(h + 40);
         rec.point = (int64_t)get_u64(h + 16);

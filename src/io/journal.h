@@ -11,8 +11,8 @@
  *        8    8  key: identifies the sweep and layout (records of another key are ignored)
  *       16    8  point index (int64)
  *       24    4  section index (int32)
- *       28    4  payload bytes (zlib stream of the record's doubles; 0 for a failed point)
- *       32    8  raw bytes (doubles x 8)
+ *       28    4  payload bytes p: the record's doubles as stored in memory (0 for a failure)
+ *       32    8  payload bytes again (a length check against garbage headers)
  *       40    8  seconds (float64)
  *       48    8  non-finite count (int64)
  *       56    p  payload
