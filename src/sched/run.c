@@ -136,31 +136,34 @@ static int offer_(run_ctx *c, int sec, long idx, double *rec, double seconds, lo
     return pending_push_(c, sec, idx, rec, seconds, nf);
 }
 
+/* Queues the phase-section record of a point: the per-point scalars of the feed-forward map
+ * (from the first pre-activation's variance), or NaN when compute is 0 or they are undefined. */
+static int run_phase_(run_ctx *c, const ntk_point *pt, int compute)
+{
+    if (c->sec_phase < 0) return NTK_OK;
+    size_t n = c->rec_size[c->sec_phase];
+    double *ph = malloc(n * sizeof *ph);
+    if (!ph) return ntk_error_set(NTK_ENOMEM, "phase record of point %ld", pt->index);
+    const ntk_model *m = &pt->model;
+    double q0 = m->sigma_w * m->sigma_w * pt->gram[0] + m->sigma_b * m->sigma_b;
+    if (!compute || ntk_phase_point(m, q0, ph) < 0)
+        for (size_t i = 0; i < n; i++)
+            ph[i] = NAN;
+    return offer_(c, c->sec_phase, pt->index, ph, 0.0, 0);
+}
+
 static int run_theory_(run_ctx *c, long idx)
 {
     ntk_point pt;
     ntk_program prog;
     NTK_TRY(ntk_sweep_point(c->sw, idx, &pt));
+    NTK_TRY(run_phase_(c, &pt, pt.theory));
     double t0 = wall_();
     double *rec = malloc(c->rec_size[c->sec_theory] * sizeof *rec);
     if (!rec) return ntk_error_set(NTK_ENOMEM, "theory record of point %ld", idx);
-    if (!pt.theory) { /* this point asks for no theory: all-NaN records */
+    if (!pt.theory) { /* this point asks for no theory: an all-NaN record */
         for (size_t i = 0; i < c->rec_size[c->sec_theory]; i++)
             rec[i] = NAN;
-        if (c->sec_phase >= 0) {
-            double *ph = malloc(c->rec_size[c->sec_phase] * sizeof *ph);
-            if (!ph) {
-                free(rec);
-                return ntk_error_set(NTK_ENOMEM, "phase record of point %ld", idx);
-            }
-            for (size_t i = 0; i < c->rec_size[c->sec_phase]; i++)
-                ph[i] = NAN;
-            int rp = offer_(c, c->sec_phase, idx, ph, 0.0, 0);
-            if (rp < 0) {
-                free(rec);
-                return rp;
-            }
-        }
         return offer_(c, c->sec_theory, idx, rec, 0.0, 0);
     }
     int rc = ntk_model_compile(&pt.model, &prog);
@@ -178,26 +181,6 @@ static int run_theory_(run_ctx *c, long idx)
     }
     long nf = r ? r->n_nonfinite : 0;
     ntk_theory_result_free(r);
-    if (rc == 0 && c->sec_phase >= 0) {
-        /* Per-point scalars of the feed-forward map (phase section), from the first
-         * pre-activation's variance. */
-        double *ph = malloc(c->rec_size[c->sec_phase] * sizeof *ph);
-        if (!ph) {
-            free(rec);
-            return ntk_error_set(NTK_ENOMEM, "phase record of point %ld", idx);
-        }
-        double q0 =
-            pt.model.sigma_w * pt.model.sigma_w * pt.gram[0] + pt.model.sigma_b * pt.model.sigma_b;
-        if (ntk_phase_point(&pt.model, q0, ph) < 0) { /* not defined here: stays NaN */
-            for (size_t i = 0; i < c->rec_size[c->sec_phase]; i++)
-                ph[i] = NAN;
-        }
-        int rp = offer_(c, c->sec_phase, idx, ph, 0.0, 0);
-        if (rp < 0) {
-            free(rec);
-            return rp;
-        }
-    }
     if (rc == NTK_ENOMEM) {
         free(rec);
         return rc;
