@@ -146,7 +146,9 @@ static int section_dims(const ntk_program *p, int sec, long n, int k, long *w, n
                 return ntk_error_set(NTK_EINVAL, "%s op %d reads register %d before it is written",
                                      secname[sec], pos, op->src);
             dm->fan_in = w[op->src];
-            if ((op->kind == NTK_OP_LINEAR) && op->dst == op->src)
+            if ((op->kind == NTK_OP_LINEAR || op->kind == NTK_OP_CONV ||
+                 op->kind == NTK_OP_FLATTEN) &&
+                op->dst == op->src)
                 return ntk_error_set(NTK_ENOTSUP, "%s op %d: in-place linear op", secname[sec],
                                      pos);
             switch (op->kind) {
@@ -154,6 +156,20 @@ static int section_dims(const ntk_program *p, int sec, long n, int k, long *w, n
                 dm->n_out = op->dst == NTK_REG_F ? 1 : n;
                 dm->tape_len = (size_t)dm->fan_in * (size_t)k; /* conditional: V */
                 break;
+            case NTK_OP_CONV:
+            case NTK_OP_FLATTEN: {
+                const int M = p->positions > 1 ? p->positions : 1;
+                if (op->kind == NTK_OP_CONV && (op->half < 0 || 2 * op->half + 1 > M))
+                    return ntk_error_set(NTK_EINVAL,
+                                         "%s op %d: convolution half-width %d needs 2 h + 1 <= "
+                                         "positions = %d",
+                                         secname[sec], pos, op->half, M);
+                dm->n_out = op->dst == NTK_REG_F ? 1 : n;
+                dm->taps = op->kind == NTK_OP_CONV ? 2 * op->half + 1 : M;
+                dm->fan_exp = dm->fan_in * dm->taps;
+                dm->tape_len = (size_t)dm->fan_exp * (size_t)k; /* conditional: V of im2col */
+                break;
+            }
             case NTK_OP_ACT:
                 dm->n_out = dm->fan_in;
                 dm->tape_len = (size_t)dm->fan_in * (size_t)k; /* phi'(src) */
@@ -181,6 +197,10 @@ static int section_dims(const ntk_program *p, int sec, long n, int k, long *w, n
                 return ntk_error_set(NTK_EINVAL, "%s op %d: unknown kind %d", secname[sec], pos,
                                      (int)op->kind);
             }
+        }
+        if (dm->taps == 0) {
+            dm->taps = 1;
+            dm->fan_exp = dm->fan_in;
         }
         w[op->dst] = dm->n_out;
     }
@@ -232,6 +252,8 @@ void ntk_sim_free(ntk_sim *s)
         free(s->dreg[r]);
     }
     free(s->scratch);
+    free(s->xbuf);
+    free(s->dxbuf);
     free(s->chunk);
     free(s->wbuf);
     free(s->tape);
@@ -293,6 +315,31 @@ ntk_sim *ntk_sim_alloc_opts(const ntk_program *prog, long width, int k, const nt
     s->nblocks = s->depth >= s->first ? s->depth - s->first + 1 : 0;
     s->engine = resolve_engine(opts ? opts->engine : NTK_SIM_AUTO, width, k);
     ntk_sim_layout_init(&s->lay, s->depth, k);
+    s->M = prog->positions > 1 ? prog->positions : 1;
+    s->spatial = s->M > 1 || ntk_program_has_op(prog, NTK_OP_CONV) ||
+                 ntk_program_has_op(prog, NTK_OP_FLATTEN);
+    s->kr = k / s->M;
+    if (s->spatial) {
+        int rc0 = NTK_OK;
+        if (prog->positions > NTK_MAX_POSITIONS)
+            rc0 = ntk_error_set(NTK_EINVAL, "sim: positions = %d exceeds %d", prog->positions,
+                                NTK_MAX_POSITIONS);
+        else if (k % s->M != 0)
+            rc0 = ntk_error_set(NTK_EINVAL,
+                                "sim: a program with %d positions runs on k = kr*%d virtual inputs "
+                                "(column i*%d + a = input i at position a); k = %d is not a "
+                                "multiple of %d",
+                                s->M, s->M, s->M, k, s->M);
+        else if (prog->needs_history)
+            rc0 = ntk_error_set(NTK_ENOTSUP,
+                                "sim: history ops (DENSECAT) with positions or convolutions are "
+                                "not supported");
+        if (rc0 != NTK_OK) {
+            ntk_sim_free(s);
+            return NULL;
+        }
+        s->out_const = ntk_program_has_op(prog, NTK_OP_FLATTEN);
+    }
 
     /* Register widths. */
     long w[NTK_REG_COUNT] = {0};
@@ -318,6 +365,21 @@ ntk_sim *ntk_sim_alloc_opts(const ntk_program *prog, long width, int k, const nt
         return NULL;
     }
     s->maxw = width > s->d ? width : s->d;
+    s->maxexp = 0;
+    for (int v = 0; v < 4; v++) {
+        const ntk_opdim *dd = v == 0   ? s->stem_dim
+                              : v == 1 ? s->blk_dim[0]
+                              : v == 2 ? s->blk_dim[1]
+                                       : s->head_dim;
+        int nops = v == 0   ? prog->n_stem
+                   : v == 3 ? prog->n_head
+                            : (s->nblocks > 0 ? prog->n_block : 0);
+        const ntk_op *ops = v == 0 ? prog->stem : v == 3 ? prog->head : prog->block;
+        for (int pos = 0; pos < nops; pos++)
+            if ((ops[pos].kind == NTK_OP_CONV || ops[pos].kind == NTK_OP_FLATTEN) &&
+                dd[pos].fan_exp > s->maxexp)
+                s->maxexp = dd[pos].fan_exp;
+    }
     for (int sec = 0; sec < 3; sec++) {
         int nops;
         const ntk_op *ops = sec_ops(prog, sec, &nops);
@@ -380,19 +442,24 @@ ntk_sim *ntk_sim_alloc_opts(const ntk_program *prog, long width, int k, const nt
     /* Allocation. */
     int fail = 0;
     size_t regsz = (size_t)s->maxw * (size_t)k;
+    long wcols = s->maxexp > s->maxw ? s->maxexp : s->maxw; /* longest weight row */
     for (int r = 1; r < NTK_REG_COUNT; r++) {
         s->regbuf[r] = xcalloc(regsz, sizeof(double), &fail);
         s->dreg[r] = xcalloc(regsz, sizeof(double), &fail);
         s->reg[r] = s->regbuf[r];
     }
-    s->scratch = xcalloc(regsz, sizeof(double), &fail);
+    s->scratch = xcalloc((size_t)wcols * (size_t)k, sizeof(double), &fail);
+    if (s->maxexp > 0) {
+        s->xbuf = xcalloc((size_t)s->maxexp * (size_t)k, sizeof(double), &fail);
+        s->dxbuf = xcalloc((size_t)s->maxexp * (size_t)k, sizeof(double), &fail);
+    }
     s->chunk = xcalloc((size_t)NTK_SIM_CHUNK * (size_t)k, sizeof(double), &fail);
     if (s->engine == NTK_SIM_DENSE) {
-        long rows = 262144 / s->maxw;
+        long rows = 262144 / wcols;
         s->wrows = rows < 1 ? 1 : rows;
-        s->wbuf = xcalloc((size_t)s->wrows * (size_t)s->maxw, sizeof(double), &fail);
-        if ((double)s->maxw * (double)s->maxw >= 8589934592.0) fail = 2;
-    } else if ((double)s->maxw * k >= 8589934592.0) {
+        s->wbuf = xcalloc((size_t)s->wrows * (size_t)wcols, sizeof(double), &fail);
+        if ((double)s->maxw * (double)wcols >= 8589934592.0) fail = 2;
+    } else if ((double)wcols * k >= 8589934592.0) {
         fail = 2;
     }
     s->tape = xcalloc((size_t)s->tape_cap * s->tape_stride, sizeof(double), &fail);
@@ -448,8 +515,10 @@ double ntk_sim_cost(const ntk_program *prog, long width, int k, ntk_sim_engine e
     double n = (double)width, L = (double)prog->model.depth;
     double per_matrix = e == NTK_SIM_DENSE ? 2.0 * n * n * (10.0 + k) : n * k * (30.0 + 6.0 * k);
     int nlin = 0;
-    for (int i = 0; i < prog->n_block; i++)
+    for (int i = 0; i < prog->n_block; i++) {
         nlin += prog->block[i].kind == NTK_OP_LINEAR;
+        if (prog->block[i].kind == NTK_OP_CONV) nlin += 2 * prog->block[i].half + 1; /* taps */
+    }
     double mats = L * nlin;
     if (prog->needs_history) mats += L * (L + 1) / 2;
     return (mats + 2.0) * per_matrix + L * prog->n_block * n * k * 10.0;
@@ -543,6 +612,72 @@ static void hist_append(ntk_sim *s, long row)
         s->hrank[row] = ntk_sim_qr(w, s->k, val, gram, entry, gram + kk);
 }
 
+/* ------------------------------------------------------------------ spatial ops */
+/* CONV and FLATTEN are a LINEAR applied to the im2col matrix E of the source (docs/simulator.md):
+ * E has fan_in * taps rows, row c * taps + t holding channel c at source position pos(a, t) in
+ * column i*M + a, with pos(a, t) = a + t - h (mod M) for a CONV of half-width h (taps = 2h+1)
+ * and pos(a, t) = t for FLATTEN (taps = M: every output position sees all source positions, so
+ * the output is the same at every position). */
+static int im2col_pos(const ntk_op *op, int M, int a, int t)
+{
+    if (op->kind == NTK_OP_FLATTEN) return t;
+    int b = a + t - op->half;
+    return ((b % M) + M) % M;
+}
+
+/* E = im2col(src): src is fan_in x k, E (fan_in taps) x k. */
+static void im2col(const ntk_sim *s, const ntk_op *op, const ntk_opdim *dm, const double *src,
+                   double *E)
+{
+    const int k = s->k, M = s->M, T = dm->taps;
+    for (long c = 0; c < dm->fan_in; c++) {
+        const double *x = src + (size_t)c * (size_t)k;
+        for (int t = 0; t < T; t++) {
+            double *e = E + ((size_t)c * (size_t)T + (size_t)t) * (size_t)k;
+            for (int a = 0; a < M; a++) {
+                int b = im2col_pos(op, M, a, t);
+                for (int i = 0; i < s->kr; i++)
+                    e[i * M + a] = x[i * M + b];
+            }
+        }
+    }
+}
+
+/* Gram of E from the Gram G of src: GE[(i,a),(j,a')] = sum_t G[(i,pos(a,t)),(j,pos(a',t))]. */
+static void im2col_gram(const ntk_sim *s, const ntk_op *op, const ntk_opdim *dm, const double *G,
+                        double *GE)
+{
+    const int k = s->k, M = s->M;
+    for (int u = 0; u < k; u++)
+        for (int v = 0; v < k; v++) {
+            int i = u / M, a = u % M, j = v / M, b = v % M;
+            double sum = 0.0;
+            for (int t = 0; t < dm->taps; t++)
+                sum += G[(i * M + im2col_pos(op, M, a, t)) * k + j * M + im2col_pos(op, M, b, t)];
+            GE[u * k + v] = sum;
+        }
+}
+
+/* dsrc (+)= col2im(dE), the adjoint of im2col (overwrite if !*live; sets *live). */
+static void col2im(const ntk_sim *s, const ntk_op *op, const ntk_opdim *dm, const double *dE,
+                   double *dsrc, int *live)
+{
+    const int k = s->k, M = s->M, T = dm->taps;
+    if (!*live) memset(dsrc, 0, (size_t)dm->fan_in * (size_t)k * sizeof *dsrc);
+    for (long c = 0; c < dm->fan_in; c++) {
+        double *d = dsrc + (size_t)c * (size_t)k;
+        for (int t = 0; t < T; t++) {
+            const double *e = dE + ((size_t)c * (size_t)T + (size_t)t) * (size_t)k;
+            for (int a = 0; a < M; a++) {
+                int b = im2col_pos(op, M, a, t);
+                for (int i = 0; i < s->kr; i++)
+                    d[i * M + b] += e[i * M + a];
+            }
+        }
+    }
+    *live = 1;
+}
+
 /* ------------------------------------------------------------------ forward */
 enum { MODE_FIRST = 0, MODE_RECOMPUTE };
 
@@ -578,6 +713,24 @@ static void forward_section(ntk_sim *s, int sec, long slot, int mode, double *ou
             else
                 ntk_simc_linear_fwd(s, slot, pos, dm->fan_in, dm->n_out, sc, b, s->reg[op->src],
                                     dst, tape + dm->tape_off, &sd);
+            s->rankbuf[inst] = sd.rank;
+            break;
+        }
+        case NTK_OP_CONV:
+        case NTK_OP_FLATTEN: {
+            size_t inst = inst_index(s, sec, slot, pos);
+            ntk_smalldat sd = small_at(s, inst);
+            double sc = op->w * f / sqrt((double)dm->fan_exp);
+            double b = op->b * f;
+            double G[NTK_SIM_MAX_K * NTK_SIM_MAX_K];
+            reg_gram(s, op->src, G);
+            im2col_gram(s, op, dm, G, sd.gram);
+            im2col(s, op, dm, s->reg[op->src], s->xbuf);
+            if (s->engine == NTK_SIM_DENSE)
+                ntk_simd_linear_fwd(s, slot, pos, dm->fan_exp, dm->n_out, sc, b, s->xbuf, dst, &sd);
+            else
+                ntk_simc_linear_fwd(s, slot, pos, dm->fan_exp, dm->n_out, sc, b, s->xbuf, dst,
+                                    tape + dm->tape_off, &sd);
             s->rankbuf[inst] = sd.rank;
             break;
         }
@@ -709,6 +862,45 @@ static void add_param(ntk_sim *s, double *out, long row, int g, double coef, con
     s->cg_cnt[cell] += 1.0;
 }
 
+/* add_param for a spatial program: the parameter terms of input pair (i, j) sum over the positions
+ * of both inputs, sum_{a,a'} GD[(i,a),(j,a')] Gx[(i,a),(j,a')] (D holds the gradient of the
+ * output of input i at every position of input i), into the readout pair (iM, jM); chi_group
+ * accumulates the same diagonal sums at the readout input iM. For M = 1 this is add_param. */
+static void add_param_spatial(ntk_sim *s, double *out, long row, int g, double coef,
+                              const double *GD, const double *Gx, double fan_in)
+{
+    if (g < 0) return;
+    const int k = s->k, M = s->M, kr = s->kr;
+    size_t kind = Gx ? 0 : 1;
+    size_t cell = ((size_t)row * NTK_GROUP_COUNT + (size_t)g) * 2 + kind;
+    double *sum = s->cg_sum + cell * (size_t)k;
+    int trained = (s->prog.model.trained & NTK_GROUP_BIT(g)) != 0;
+    for (int i = 0; i < kr; i++)
+        for (int j = i; j < kr; j++) {
+            double v = 0.0, raw = 0.0;
+            for (int a = 0; a < M; a++)
+                for (int b = 0; b < M; b++) {
+                    size_t e = (size_t)(i * M + a) * (size_t)k + (size_t)(j * M + b);
+                    v += coef * GD[e] * (Gx ? Gx[e] : 1.0);
+                    if (i == j) raw += GD[e] * (Gx ? Gx[e] / fan_in : 1.0);
+                }
+            if (trained)
+                *ntk_sim_record_at(&s->lay, out, NTK_SQ_NTK_LAYER, row, g,
+                                   ntk_pair_index(i * M, j * M, k)) += v;
+            if (i == j) sum[i * M] += raw;
+        }
+    s->cg_cnt[cell] += 1.0;
+}
+
+static void param_add(ntk_sim *s, double *out, long row, int g, double coef, const double *GD,
+                      const double *Gx, double fan_in)
+{
+    if (s->spatial)
+        add_param_spatial(s, out, row, g, coef, GD, Gx, fan_in);
+    else
+        add_param(s, out, row, g, coef, GD, Gx, fan_in);
+}
+
 static void record_pi(ntk_sim *s, double *out, long row)
 {
     const int k = s->k;
@@ -779,9 +971,31 @@ static void backward_section(ntk_sim *s, int sec, long slot, double *out)
                 if (dsrc) dep = sr;
             }
             s->glive[dr] = 0;
-            add_param(s, out, row, op->group_w, standard ? 1.0 : sc * sc, GD, sd.gram,
+            param_add(s, out, row, op->group_w, standard ? 1.0 : sc * sc, GD, sd.gram,
                       (double)dm->fan_in);
-            if (b != 0.0) add_param(s, out, row, op->group_b, b * b, GD, NULL, 1.0);
+            if (b != 0.0) param_add(s, out, row, op->group_b, b * b, GD, NULL, 1.0);
+            break;
+        }
+        case NTK_OP_CONV:
+        case NTK_OP_FLATTEN: {
+            /* the LINEAR backward on the im2col matrix, then col2im into the source gradient */
+            size_t inst = inst_index(s, sec, slot, pos);
+            ntk_smalldat sd = small_at(s, inst);
+            double sc = op->w * f / sqrt((double)dm->fan_exp);
+            double b = op->b * f;
+            double GD[NTK_SIM_MAX_K * NTK_SIM_MAX_K];
+            int sr = op->src, elive = 0;
+            double *dE = sr == NTK_REG_X ? NULL : s->dxbuf;
+            if (s->engine == NTK_SIM_DENSE)
+                ntk_simd_linear_bwd(s, slot, pos, dm->fan_exp, dm->n_out, sc, D, GD, dE, &elive);
+            else
+                ntk_simc_linear_bwd(s, slot, pos, dm->fan_exp, dm->n_out, sc, D, GD,
+                                    tape + dm->tape_off, &sd, dE, &elive, NULL);
+            if (dE) col2im(s, op, dm, dE, s->dreg[sr], &s->glive[sr]);
+            s->glive[dr] = 0;
+            param_add(s, out, row, op->group_w, standard ? 1.0 : sc * sc, GD, sd.gram,
+                      (double)dm->fan_exp);
+            if (b != 0.0) param_add(s, out, row, op->group_b, b * b, GD, NULL, 1.0);
             break;
         }
         case NTK_OP_ACT: {
@@ -907,27 +1121,114 @@ static void ckpt_restore(ntk_sim *s, long seg)
 /* ------------------------------------------------------------------ one sample */
 /* Number of non-finite values among the quantities that involve no division: f, nngp, ntk,
  * ntk_group, and ntk_layer, p, pi of the rows from the stem's row on. */
-long ntk_sim_record_nonfinite(const ntk_sim_layout *lay, long first, const double *rec)
+long ntk_sim_record_nonfinite(const ntk_sim_layout *lay, long first, int M, const double *rec)
 {
     static const int whole[] = {NTK_SQ_F, NTK_SQ_NNGP, NTK_SQ_NTK, NTK_SQ_NTK_GROUP};
+    const int k = lay->shape.n_input, np = lay->shape.n_pair;
+    /* readout[p]: pair p is a readout pair (iM, jM) */
+    unsigned char readout[NTK_SIM_MAX_K * (NTK_SIM_MAX_K + 1) / 2];
+    for (int u = 0, p = 0; u < k; u++)
+        for (int v = u; v < k; v++, p++)
+            readout[p] = M <= 1 || (u % M == 0 && v % M == 0);
     long bad = 0;
     for (size_t q = 0; q < sizeof whole / sizeof whole[0]; q++) {
         const double *v = rec + lay->offset[whole[q]];
+        int ntkq = whole[q] == NTK_SQ_NTK || whole[q] == NTK_SQ_NTK_GROUP;
         for (size_t i = 0; i < lay->size[whole[q]]; i++)
-            bad += !isfinite(v[i]);
+            bad += !isfinite(v[i]) && (!ntkq || readout[i % (size_t)np]);
     }
     static const int rows[] = {NTK_SQ_P, NTK_SQ_PI, NTK_SQ_NTK_LAYER};
     for (size_t q = 0; q < 3; q++) {
         const double *v = rec + lay->offset[rows[q]];
         size_t per_row = lay->size[rows[q]] / (size_t)lay->shape.n_layer;
+        int ntkq = rows[q] == NTK_SQ_NTK_LAYER;
         for (size_t i = (size_t)(first - 1) * per_row; i < lay->size[rows[q]]; i++)
-            bad += !isfinite(v[i]);
+            bad += !isfinite(v[i]) && (!ntkq || readout[i % (size_t)np]);
     }
     return bad;
 }
 
+/* finalize_record of a spatial program (docs/simulator.md 8): chi relative to the position mean
+ * of the stream gradient at the model depth, chi_group (at the readout inputs iM) relative to
+ * its position sum; the NTK quantities at the readout pairs (iM, jM), copied to every virtual pair
+ * of the input pair when the output is the same at every position (FLATTEN readout) and NaN at
+ * the other pairs otherwise; f and nngp at every virtual input and pair. */
+static void finalize_spatial(ntk_sim *s, double *out)
+{
+    const int k = s->k, M = s->M, kr = s->kr;
+    const ntk_sim_layout *lay = &s->lay;
+    long row0 = s->first - 1, L = s->depth;
+    double hsum[NTK_SIM_MAX_K], pd[NTK_SIM_MAX_K];
+    for (int i = 0; i < kr; i++) {
+        double acc = 0.0;
+        for (int a = 0; a < M; a++) {
+            int u = i * M + a;
+            acc += *ntk_sim_record_at(lay, out, NTK_SQ_PI, L, 0, ntk_pair_index(u, u, k));
+        }
+        hsum[i] = acc;
+    }
+    for (long r = row0; r <= L; r++) {
+        for (int u = 0; u < k; u++) {
+            pd[u] = *ntk_sim_record_at(lay, out, NTK_SQ_PI, r, 0, ntk_pair_index(u, u, k));
+            *ntk_sim_record_at(lay, out, NTK_SQ_CHI, r, 0, u) = pd[u] / (hsum[u / M] / (double)M);
+        }
+        for (int u = 0; u < k; u++)
+            for (int v = u; v < k; v++) {
+                int q = ntk_pair_index(u, v, k);
+                double puv = *ntk_sim_record_at(lay, out, NTK_SQ_PI, r, 0, q);
+                *ntk_sim_record_at(lay, out, NTK_SQ_GRAD_CORR, r, 0, q) = puv / sqrt(pd[u] * pd[v]);
+            }
+        for (int g = 0; g < NTK_GROUP_COUNT; g++) {
+            size_t cell = ((size_t)r * NTK_GROUP_COUNT + (size_t)g) * 2;
+            if (s->cg_cnt[cell] <= 0) cell++;
+            double cnt = s->cg_cnt[cell];
+            if (cnt <= 0) continue;
+            const double *sum = s->cg_sum + cell * (size_t)k;
+            for (int i = 0; i < kr; i++)
+                *ntk_sim_record_at(lay, out, NTK_SQ_CHI_GROUP, r, g, i * M) =
+                    (sum[i * M] / cnt) / hsum[i];
+        }
+    }
+    /* NTK per group and total at the readout pairs */
+    double tot[NTK_SIM_MAX_K * (NTK_SIM_MAX_K + 1) / 2];
+    for (int i = 0; i < kr; i++)
+        for (int j = i; j < kr; j++)
+            tot[ntk_pair_index(i, j, kr)] = 0.0;
+    for (int g = 0; g < NTK_GROUP_COUNT; g++)
+        for (int i = 0; i < kr; i++)
+            for (int j = i; j < kr; j++) {
+                int q = ntk_pair_index(i * M, j * M, k);
+                double sum = 0.0;
+                for (long r = row0; r <= L; r++)
+                    sum += *ntk_sim_record_at(lay, out, NTK_SQ_NTK_LAYER, r, g, q);
+                tot[ntk_pair_index(i, j, kr)] += sum;
+                for (int u = i * M; u < (i + 1) * M; u++)
+                    for (int v = j * M; v < (j + 1) * M; v++)
+                        if (v >= u && (s->out_const || (u == i * M && v == j * M)))
+                            *ntk_sim_record_at(lay, out, NTK_SQ_NTK_GROUP, 0, g,
+                                               ntk_pair_index(u, v, k)) = sum;
+            }
+    const double *F = s->reg[NTK_REG_F];
+    for (int u = 0; u < k; u++)
+        *ntk_sim_record_at(lay, out, NTK_SQ_F, 0, 0, u) = F[u];
+    for (int u = 0; u < k; u++)
+        for (int v = u; v < k; v++) {
+            int q = ntk_pair_index(u, v, k), i = u / M, j = v / M;
+            *ntk_sim_record_at(lay, out, NTK_SQ_NNGP, 0, 0, q) = F[u] * F[v];
+            if (!s->out_const && (u % M != 0 || v % M != 0)) continue;
+            double gij = tot[ntk_pair_index(i, j, kr)], gi = tot[ntk_pair_index(i, i, kr)],
+                   gj = tot[ntk_pair_index(j, j, kr)];
+            *ntk_sim_record_at(lay, out, NTK_SQ_NTK, 0, 0, q) = gij;
+            *ntk_sim_record_at(lay, out, NTK_SQ_NTK_NORM, 0, 0, q) = gij / sqrt(gi * gj);
+        }
+}
+
 static void finalize_record(ntk_sim *s, double *out)
 {
+    if (s->spatial) {
+        finalize_spatial(s, out);
+        return;
+    }
     const int k = s->k;
     const ntk_sim_layout *lay = &s->lay;
     long row0 = s->first - 1, L = s->depth;
@@ -997,8 +1298,16 @@ int ntk_sim_sample(ntk_sim *s, const double *X, uint64_t seed, uint64_t point_ke
         out[i] = NAN;
     /* Sums start at zero from the stem's row on. */
     size_t lrow = (size_t)NTK_GROUP_COUNT * (size_t)s->npair;
-    for (size_t i = (size_t)(s->first - 1) * lrow; i < lay->size[NTK_SQ_NTK_LAYER]; i++)
-        out[lay->offset[NTK_SQ_NTK_LAYER] + i] = 0.0;
+    if (!s->spatial)
+        for (size_t i = (size_t)(s->first - 1) * lrow; i < lay->size[NTK_SQ_NTK_LAYER]; i++)
+            out[lay->offset[NTK_SQ_NTK_LAYER] + i] = 0.0;
+    else /* at the readout pairs only */
+        for (long r = s->first - 1; r <= s->depth; r++)
+            for (int g = 0; g < NTK_GROUP_COUNT; g++)
+                for (int i = 0; i < s->kr; i++)
+                    for (int j = i; j < s->kr; j++)
+                        *ntk_sim_record_at(lay, out, NTK_SQ_NTK_LAYER, r, g,
+                                           ntk_pair_index(i * s->M, j * s->M, k)) = 0.0;
     memset(s->cg_cnt, 0, (size_t)(s->depth + 1) * NTK_GROUP_COUNT * 2 * sizeof *s->cg_cnt);
     memset(s->cg_sum, 0,
            (size_t)(s->depth + 1) * NTK_GROUP_COUNT * 2 * (size_t)k * sizeof *s->cg_sum);
@@ -1027,8 +1336,8 @@ int ntk_sim_sample(ntk_sim *s, const double *X, uint64_t seed, uint64_t point_ke
     if (p->needs_history) memset(s->hlive, 0, (size_t)(s->depth + 1) * sizeof *s->hlive);
     double *dF = s->dreg[NTK_REG_F];
     memset(dF, 0, (size_t)s->curw[NTK_REG_F] * (size_t)k * sizeof *dF);
-    for (int j = 0; j < k; j++)
-        dF[j] = 1.0;
+    for (int j = 0; j < k; j++) /* spatial: the output of input i is read at column i*M */
+        dF[j] = j % s->M == 0 ? 1.0 : 0.0;
     s->glive[NTK_REG_F] = 1;
     backward_section(s, SEC_HEAD, s->depth + 1, out);
     for (long seg = s->nseg - 1; seg >= 0; seg--) {
@@ -1047,7 +1356,7 @@ int ntk_sim_sample(ntk_sim *s, const double *X, uint64_t seed, uint64_t point_ke
     backward_section(s, SEC_STEM, 0, out);
     set_widths(s, wfinal);
     finalize_record(s, out);
-    long bad = ntk_sim_record_nonfinite(lay, s->first, out);
+    long bad = ntk_sim_record_nonfinite(lay, s->first, s->M, out);
     return bad > 0x7fffffff ? 0x7fffffff : (int)bad;
 }
 

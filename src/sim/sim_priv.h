@@ -16,10 +16,12 @@ enum { SEC_STEM = 0, SEC_BLOCK, SEC_HEAD };
 
 /* Widths and tape slice of one op of a section. */
 typedef struct {
-    long fan_in;     /* width of src (LINEAR/ACT/ADD), of each history entry (DENSECAT) */
-    long n_out;      /* width of dst */
+    long fan_in; /* width of src (LINEAR/ACT/ADD/CONV/FLATTEN), of each history entry (DENSECAT) */
+    long n_out;  /* width of dst */
     size_t tape_off; /* doubles into the tape slot of its section instance */
     size_t tape_len;
+    int taps;     /* CONV/FLATTEN: source positions per output position (2h+1, or M); else 1 */
+    long fan_exp; /* CONV/FLATTEN: rows of the im2col matrix, fan_in * taps; else fan_in */
 } ntk_opdim;
 
 /* Per-instance small data of a LINEAR (conditional and dense): Gram of src, R factor of src
@@ -36,6 +38,13 @@ struct ntk_sim {
     long n, depth, first, nblocks;
     int k, d, npair;
     ntk_sim_layout lay;
+    /* spatial programs (positions or CONV/FLATTEN ops): the k columns are kr inputs x M positions,
+     * column i*M + a = input i at position a; the output of input i is read at column i*M */
+    int spatial, M, kr;
+    int out_const; /* 1 if the output is the same at every position (FLATTEN readout)       */
+    long maxexp;   /* largest im2col height of a CONV/FLATTEN op (0: none)                  */
+    double *xbuf;  /* im2col matrix of the current CONV/FLATTEN source, maxexp x k           */
+    double *dxbuf; /* its gradient, maxexp x k                                               */
 
     ntk_opdim stem_dim[NTK_PROGRAM_MAX_OPS], head_dim[NTK_PROGRAM_MAX_OPS];
     ntk_opdim blk_dim[2][NTK_PROGRAM_MAX_OPS]; /* [0]: first block, [1]: later blocks */
@@ -54,9 +63,9 @@ struct ntk_sim {
     unsigned long gc_ver[NTK_REG_COUNT], dgc_ver[NTK_REG_COUNT];
     double gc[NTK_REG_COUNT][NTK_SIM_MAX_K * NTK_SIM_MAX_K];
     double dgc[NTK_REG_COUNT][NTK_SIM_MAX_K * NTK_SIM_MAX_K];
-    double *scratch; /* maxw x k */
+    double *scratch; /* max(maxw, maxexp) x k */
     double *chunk;   /* normals chunk: NTK_SIM_CHUNK x max(k, maxw) */
-    double *wbuf;    /* dense: a block of weight rows */
+    double *wbuf;    /* dense: a block of weight rows (each max(maxw, maxexp) long) */
     long wrows;      /* rows per weight block */
 
     /* tape: per block slot, and for stem and head */
@@ -103,8 +112,10 @@ static inline ntk_rng_stream ntk_sim_stream(const struct ntk_sim *s, long slot, 
     return st;
 }
 
-/* Number of non-finite values of a record among the quantities that involve no division. */
-long ntk_sim_record_nonfinite(const ntk_sim_layout *lay, long first, const double *rec);
+/* Number of non-finite values of a record among the quantities that involve no division. For a
+ * spatial program (M positions; M = 1 otherwise) the NTK quantities count at the readout pairs
+ * (iM, jM) only (elsewhere they are NaN by construction or copies). */
+long ntk_sim_record_nonfinite(const ntk_sim_layout *lay, long first, int M, const double *rec);
 
 /* ------------------------------------------------------------------ small linear algebra */
 /* G = A^T A for A n x k row-major; G full k x k. */

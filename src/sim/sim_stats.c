@@ -41,7 +41,9 @@ int ntk_sim_stats(const ntk_program *prog, int k, long nsamples, const double *r
                       &res->data[NTK_SR_NTK_ETA][pq], &res->data[NTK_SR_NTK_ETA_SEM][pq]);
     long bad = 0;
     for (long i = 0; i < nsamples; i++)
-        bad += ntk_sim_record_nonfinite(lay, prog->first_block, records + (size_t)i * rs) > 0;
+        bad += ntk_sim_record_nonfinite(lay, prog->first_block,
+                                        prog->positions > 1 ? prog->positions : 1,
+                                        records + (size_t)i * rs) > 0;
     res->data[NTK_SR_N_NONFINITE][0] = (double)bad;
     res->nsamples = nsamples;
     free(work);
