@@ -18,7 +18,7 @@ static void point_usage_(FILE *f)
            "  Runs the infinite-width recursions of one model on two inputs x, x' (per-coordinate\n"
            "  squared norms q0, cosine rho) and prints one TSV row per layer l = 0..depth.\n"
            "model:\n"
-           "  --arch ff|rrn|frn|resnet|preresnet|littwin|densenet   (default ff)\n"
+           "  --arch ff|rrn|frn|resnet|preresnet|littwin|densenet|cnn1d   (default ff)\n"
            "  --act relu|alpha_relu|tanh|erf|identity|gelu|swish     (default relu)\n"
            "  --relu-alpha A        exponent of alpha_relu (> 1/2)\n"
            "  --depth L             number of blocks (default 1)\n"
@@ -37,9 +37,16 @@ static void point_usage_(FILE *f)
            "  --param ntk|standard  parameterisation (theory quantities do not depend on it)\n"
            "  --trained LIST        trained groups: all, none, or a comma list of\n"
            "                        input,W,b,V,a,readout,readout_b (default all)\n"
+           "  --positions M         cnn1d: spatial positions (default 1)\n"
+           "  --kernel-half Q       cnn1d: filter half-width, filter size 2Q+1 <= M (default 0)\n"
+           "  --readout dense|conv  cnn1d: dense layer over all positions, or one more\n"
+           "                        convolution read at position 0 (default dense)\n"
            "inputs:\n"
            "  --q0 Q                ||x||^2/d = ||x'||^2/d (default 1)\n"
            "  --rho R | --angle T   cosine of the inputs, or their angle in radians (default 0)\n"
+           "  cnn1d: both inputs are spatially constant signals (the same vector at every\n"
+           "  position); the theory runs on 2M virtual inputs (input i at position a is i*M + a)\n"
+           "  and the columns are those of virtual inputs 0 and M (position 0 of x and x').\n"
            "simulation (finite width, beside the theory):\n"
            "  --sim                 also sample random networks and print the empirical\n"
            "                        statistics next to the theory (mean and standard error)\n"
@@ -139,28 +146,30 @@ static void tsv_num_(double v)
 
 /* --sim: samples networks of the point in this process and prints the empirical statistics
  * beside the theory. The point key is 0: a point run is identified by its seed alone. */
-static int point_sim_(const ntk_program *prog, ntk_theory_result *r, const double *gram, long width,
-                      long samples, uint64_t seed, ntk_sim_engine engine)
+static int point_sim_(const ntk_program *prog, ntk_theory_result *r, int k, const double *gram,
+                      long width, long samples, uint64_t seed, ntk_sim_engine engine)
 {
     const ntk_model *m = &prog->model;
-    ntk_sim *s = ntk_sim_alloc(prog, width, 2, engine);
+    /* the input pair x, x' is the (virtual) input pair (0, k/2): pair indices of the table */
+    const int pxx = ntk_pair_index(0, 0, k), pxy = ntk_pair_index(0, k / 2, k);
+    ntk_sim *s = ntk_sim_alloc(prog, width, k, engine);
     if (!s) {
         fprintf(stderr, "ntksweep point: --sim: %s\n", ntk_error_msg());
         return NTK_EXIT_USAGE;
     }
     const ntk_sim_layout *lay = ntk_sim_layout_of(s);
-    double *X = malloc((size_t)m->d * 2 * sizeof *X);
+    double *X = malloc((size_t)m->d * (size_t)k * sizeof *X);
     double *rec = malloc((size_t)samples * lay->record_size * sizeof *rec);
-    ntk_sim_result *res = ntk_sim_result_alloc(m->depth, 2);
+    ntk_sim_result *res = ntk_sim_result_alloc(m->depth, k);
     int rc = (!X || !rec || !res) ? ntk_error_set(NTK_ENOMEM, "samples of the point") : 0;
-    if (rc == 0) rc = ntk_sim_inputs_from_gram(2, gram, m->d, X);
+    if (rc == 0) rc = ntk_sim_inputs_from_gram(k, gram, m->d, X);
     long nonfinite = 0;
     for (long i = 0; rc == 0 && i < samples; i++) {
         int nf = ntk_sim_sample(s, X, seed, 0, (uint64_t)i, rec + (size_t)i * lay->record_size);
         if (nf < 0) rc = nf;
         nonfinite += nf > 0;
     }
-    if (rc == 0) rc = ntk_sim_stats(prog, 2, samples, rec, res);
+    if (rc == 0) rc = ntk_sim_stats(prog, k, samples, rec, res);
     if (rc == 0) {
         printf("# width %ld, %ld samples, engine %s, seed %llu, %ld samples with non-finite "
                "values\n",
@@ -168,13 +177,13 @@ static int point_sim_(const ntk_program *prog, ntk_theory_result *r, const doubl
                nonfinite);
         printf("l\tq\tq_mc\tq_sem\tc\tc_mc\tc_sem\tp\tp_mc\tp_sem\te\te_mc\te_sem\tchi\tchi_mc"
                "\tchi_sem\n");
-        static const struct {
+        const struct {
             ntk_theory_qty tq;
             int sq, idx;
-        } cols[] = {{NTK_TQ_Q, NTK_SQ_Q, 0},
-                    {NTK_TQ_C, NTK_SQ_C, 1},
-                    {NTK_TQ_P, NTK_SQ_P, 0},
-                    {NTK_TQ_E, NTK_SQ_E, 1},
+        } cols[] = {{NTK_TQ_Q, NTK_SQ_Q, pxx},
+                    {NTK_TQ_C, NTK_SQ_C, pxy},
+                    {NTK_TQ_P, NTK_SQ_P, pxx},
+                    {NTK_TQ_E, NTK_SQ_E, pxy},
                     {NTK_TQ_CHI, NTK_SQ_CHI, 0}};
         for (long l = 0; l <= m->depth; l++) {
             printf("%ld", l);
@@ -185,13 +194,14 @@ static int point_sim_(const ntk_program *prog, ntk_theory_result *r, const doubl
             }
             printf("\n");
         }
-        for (int p = 0; p < 2; p++) {
+        for (int pi = 0; pi < 2; pi++) {
+            int p = pi ? pxy : pxx;
             double th = *ntk_theory_at(r, NTK_TQ_NTK, m->depth, 0, p);
             double mc = *ntk_sim_result_at(res, NTK_SQ_NTK, 0, 0, NTK_STAT_MEAN, p);
             double se = *ntk_sim_result_at(res, NTK_SQ_NTK, 0, 0, NTK_STAT_SEM, p);
             double eta = *ntk_sim_result_at(res, NTK_SR_NTK_ETA, 0, 0, 0, p);
             printf("# ntk(%s) theory %.10g  mc %.10g +- %.3g (z = %.2f)  E[G^2]/E[G]^2 %.6g\n",
-                   p == 0 ? "x,x" : "x,x'", th, mc, se, se > 0 ? (mc - th) / se : NAN, eta);
+                   pi == 0 ? "x,x" : "x,x'", th, mc, se, se > 0 ? (mc - th) / se : NAN, eta);
         }
     } else {
         fprintf(stderr, "ntksweep point: --sim: %s\n", ntk_error_msg());
@@ -212,7 +222,7 @@ int ntk_cli_point(int argc, char **argv)
     ntk_model m;
     ntk_model_default(&m);
     double q0 = 1.0, rho = 0.0, alpha_val = 1.0, gamma = 0.0;
-    int rho_set = 0, gamma_set = 0, sim = 0;
+    int rho_set = 0, gamma_set = 0, sim = 0, cnn_set = 0;
     long width = 256, samples = 200, seed = 1, d_in = 0;
     ntk_sim_engine engine = NTK_SIM_AUTO;
     const char *schedule = NULL;
@@ -273,7 +283,7 @@ int ntk_cli_point(int argc, char **argv)
             if (ntk_arch_parse(val, &m.arch) != NTK_OK)
                 return bad_(opt,
                             "unknown architecture (ff, rrn, frn, resnet, preresnet, littwin, "
-                            "densenet):",
+                            "densenet, cnn1d):",
                             val);
         } else if (strcmp(opt, "--act") == 0) {
             if (ntk_act_parse(val, &m.act.kind) != NTK_OK)
@@ -334,6 +344,22 @@ int ntk_cli_point(int argc, char **argv)
                 return bad_(opt, "expected ntk or standard, got", val);
         } else if (strcmp(opt, "--trained") == 0) {
             rc = trained_(opt, val, &m.trained);
+        } else if (strcmp(opt, "--positions") == 0) {
+            if (!(rc = count_(opt, val, 1, &n))) {
+                if (n > NTK_MAX_POSITIONS) return bad_(opt, "too many positions:", val);
+                m.positions = (int)n;
+                cnn_set = 1;
+            }
+        } else if (strcmp(opt, "--kernel-half") == 0) {
+            if (!(rc = count_(opt, val, 0, &n))) {
+                if (n > NTK_MAX_POSITIONS) return bad_(opt, "too large:", val);
+                m.kernel_half = (int)n;
+                cnn_set = 1;
+            }
+        } else if (strcmp(opt, "--readout") == 0) {
+            if (ntk_readout_parse(val, &m.readout) != NTK_OK)
+                return bad_(opt, "expected dense or conv, got", val);
+            cnn_set = 1;
         } else if (strcmp(opt, "--q0") == 0) {
             if (!(rc = num_(opt, val, &q0)) && !(q0 > 0)) return bad_(opt, "must be > 0, got", val);
         } else if (strcmp(opt, "--rho") == 0 || strcmp(opt, "--angle") == 0) {
@@ -374,53 +400,75 @@ int ntk_cli_point(int argc, char **argv)
     } else
         m.alpha.kind = strcmp(schedule, "invsqrt") == 0 ? NTK_ALPHA_INVSQRT : NTK_ALPHA_CONST;
 
+    if (cnn_set && m.arch != NTK_ARCH_CNN1D) {
+        fprintf(stderr,
+                "ntksweep point: --positions, --kernel-half and --readout apply to --arch cnn1d "
+                "only (arch is %s)\n",
+                ntk_arch_name(m.arch));
+        return NTK_EXIT_USAGE;
+    }
     if (sim) m.d = (int)(d_in > 0 ? d_in : width);
     ntk_program prog;
     if (ntk_model_compile(&m, &prog) != NTK_OK) {
         fprintf(stderr, "ntksweep point: %s\n", ntk_error_msg());
         return NTK_EXIT_USAGE;
     }
-    double gram[4] = {q0, q0 * rho, q0 * rho, q0};
-    ntk_inputs in = {2, gram};
-    ntk_theory_result *r = ntk_theory_result_alloc(2, m.depth);
-    if (!r) {
-        fprintf(stderr, "ntksweep point: %s\n", ntk_error_msg());
+    /* cnn1d: 2M virtual inputs, the replicated Gram of two spatially constant signals; the
+     * table reads virtual inputs 0 and M (x and x' at position 0). */
+    const int M = m.arch == NTK_ARCH_CNN1D ? m.positions : 1, k = 2 * M;
+    if (k > NTK_THEORY_MAX_VIRTUAL || (sim && k > NTK_SIM_MAX_K)) {
+        fprintf(stderr, "ntksweep point: --positions %d gives %d virtual inputs; at most %d (%s)\n",
+                M, k, sim ? NTK_SIM_MAX_K : NTK_THEORY_MAX_VIRTUAL, sim ? "--sim" : "theory");
+        return NTK_EXIT_USAGE;
+    }
+    const double g2[4] = {q0, q0 * rho, q0 * rho, q0};
+    double *gram = malloc((size_t)k * (size_t)k * sizeof *gram);
+    ntk_theory_result *r = gram ? ntk_theory_result_alloc(k, m.depth) : NULL;
+    if (!r || ntk_theory_gram_replicate(2, M, g2, gram) != NTK_OK) {
+        fprintf(stderr, "ntksweep point: %s\n", gram ? ntk_error_msg() : "out of memory");
+        ntk_theory_result_free(r);
+        free(gram);
         return NTK_EXIT_FAILURE;
     }
+    ntk_inputs in = {k, gram};
     if (ntk_theory_run(&prog, &in, r) != NTK_OK) {
         fprintf(stderr, "ntksweep point: %s\n", ntk_error_msg());
         ntk_theory_result_free(r);
+        free(gram);
         return NTK_EXIT_FAILURE;
     }
     if (sim) {
-        int rc = point_sim_(&prog, r, gram, width, samples, (uint64_t)seed, engine);
+        int rc = point_sim_(&prog, r, k, gram, width, samples, (uint64_t)seed, engine);
         ntk_theory_result_free(r);
+        free(gram);
         return rc;
     }
+    free(gram);
+    const int pxx = ntk_pair_index(0, 0, k), pxy = ntk_pair_index(0, M, k);
     int va = m.arch == NTK_ARCH_FRN || m.arch == NTK_ARCH_RESNET;
     printf("l\tq\tlambda\tc\tp\tgamma\te\ts\tkdot\tnngp\tntk_xx\tntk_xy\tntk_norm\tchi\tlog_chi\t"
            "chi_w\tchi_b%s\tgrad_corr\n",
            va ? "\tchi_v\tchi_a" : "");
     for (long l = 0; l <= m.depth; l++) {
-        double v[20] = {cell_(r, NTK_TQ_Q, l, 0, 0),
-                        cell_(r, NTK_TQ_Q, l, 0, 1),
-                        cell_(r, NTK_TQ_C, l, 0, 1),
-                        cell_(r, NTK_TQ_P, l, 0, 0),
-                        cell_(r, NTK_TQ_P, l, 0, 1),
-                        cell_(r, NTK_TQ_E, l, 0, 1),
-                        cell_(r, NTK_TQ_S, l, 0, 1),
-                        cell_(r, NTK_TQ_KDOT, l, 0, 0),
-                        cell_(r, NTK_TQ_NNGP, l, 0, 1),
-                        cell_(r, NTK_TQ_NTK, l, 0, 0),
-                        cell_(r, NTK_TQ_NTK, l, 0, 1),
-                        cell_(r, NTK_TQ_NTK_NORM, l, 0, 1),
+        double v[20] = {cell_(r, NTK_TQ_Q, l, 0, pxx),
+                        cell_(r, NTK_TQ_Q, l, 0, pxy),
+                        cell_(r, NTK_TQ_C, l, 0, pxy),
+                        cell_(r, NTK_TQ_P, l, 0, pxx),
+                        cell_(r, NTK_TQ_P, l, 0, pxy),
+                        cell_(r, NTK_TQ_E, l, 0, pxy),
+                        cell_(r, NTK_TQ_S, l, 0, pxy),
+                        cell_(r, NTK_TQ_KDOT, l, 0, pxx),
+                        cell_(r, NTK_TQ_NNGP, l, 0, pxy),
+                        cell_(r, NTK_TQ_NTK, l, 0, pxx),
+                        cell_(r, NTK_TQ_NTK, l, 0, pxy),
+                        cell_(r, NTK_TQ_NTK_NORM, l, 0, pxy),
                         cell_(r, NTK_TQ_CHI, l, 0, 0),
                         cell_(r, NTK_TQ_LOG_CHI, l, 0, 0),
                         cell_(r, NTK_TQ_CHI_GROUP, l, NTK_GROUP_W, 0),
                         cell_(r, NTK_TQ_CHI_GROUP, l, NTK_GROUP_B, 0),
                         cell_(r, NTK_TQ_CHI_GROUP, l, NTK_GROUP_V, 0),
                         cell_(r, NTK_TQ_CHI_GROUP, l, NTK_GROUP_A, 0),
-                        cell_(r, NTK_TQ_GRAD_CORR, l, 0, 1)};
+                        cell_(r, NTK_TQ_GRAD_CORR, l, 0, pxy)};
         printf("%ld", l);
         for (int c = 0; c < 19; c++) {
             if (!va && (c == 16 || c == 17)) continue;

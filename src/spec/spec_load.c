@@ -212,6 +212,8 @@ static const char *cons_text_(spec_constraint cons)
         return "a positive number";
     case SC_UNIT:
         return "a number in [-1, 1]";
+    case SC_NATURAL:
+        return "a non-negative integer";
     case SC_CATEGORY:
         break;
     }
@@ -234,6 +236,8 @@ int spec_check_value(spec_constraint cons, double v)
         return v > 0.0;
     case SC_UNIT:
         return v >= -1.0 && v <= 1.0;
+    case SC_NATURAL:
+        return v >= 0.0 && v == floor(v) && v <= 1e9;
     case SC_CATEGORY:
         break;
     }
@@ -544,6 +548,12 @@ static int parse_model_(lctx *c, yaml_node_t *model)
                     "'list' needs model.alpha_list (one branch scale per block)");
     }
     if (find_(c, model, "d")) s->d_given = 1;
+    yaml_node_t *pn = find_(c, model, "positions");
+    if (pn && s->base[SP_POSITIONS] > NTK_MAX_POSITIONS) {
+        char qb[80];
+        return ERRN(c, pn, "model.positions", "expected an integer in [1, %d], got '%s'",
+                    NTK_MAX_POSITIONS, quote_(scalar_(pn), qb, sizeof qb));
+    }
     return 0;
 }
 
@@ -552,20 +562,130 @@ static int parse_model_(lctx *c, yaml_node_t *model)
 static int parse_values_(lctx *c, yaml_node_t *node, const char *key, const spec_param *p,
                          spec_member *mem, int zipped, char **desc, char **units);
 
+/* The positions M of the signals: model.positions (fixed; default 1). */
+static int positions_of_(const ntk_sweep *s)
+{
+    return (int)s->base[SP_POSITIONS];
+}
+
+/* inputs.signals: a list of k_r signals, each a list of M numbers (one channel) or a list of d
+ * channels of M numbers each (the same d for every signal); M = model.positions. */
+static int parse_signals_(lctx *c, yaml_node_t *node)
+{
+    ntk_sweep *s = c->s;
+    const char *key = "inputs.signals";
+    const int M = positions_of_(s);
+    if (node->type != YAML_SEQUENCE_NODE || seq_len_(node) < 1)
+        return ERRN(c, node, key,
+                    "expected a list of signals (each a list of %d values, or a list of channels "
+                    "of %d values), got %s",
+                    M, M, node_kind_(node));
+    int kr = seq_len_(node), d = -1;
+    if ((long)kr * M > SPEC_MAX_K)
+        return ERRN(c, node, key, "too many virtual inputs (%d signals x %d positions; at most %d)",
+                    kr, M, SPEC_MAX_K);
+    for (int i = 0; i < kr; i++) {
+        yaml_node_t *sig = seq_item_(c, node, i);
+        if (sig->type != YAML_SEQUENCE_NODE || seq_len_(sig) < 1)
+            return ERRN(c, sig, key,
+                        "signal %d: expected a list of %d values or of channels, got %s", i + 1, M,
+                        node_kind_(sig));
+        yaml_node_t *first = seq_item_(c, sig, 0);
+        int di = first->type == YAML_SEQUENCE_NODE ? seq_len_(sig) : 1;
+        if (d >= 0 && di != d)
+            return ERRN(c, sig, key, "signal %d has %d channels but signal 1 has %d", i + 1, di, d);
+        d = di;
+    }
+    if ((double)kr * d * M > 1e8)
+        return ERRN(c, node, key, "too many values (%d signals x %d channels x %d positions)", kr,
+                    d, M);
+    s->in_signals = calloc((size_t)kr * (size_t)d * (size_t)M, sizeof(double));
+    if (!s->in_signals) return ntk_error_set(NTK_ENOMEM, "out of memory");
+    for (int i = 0; i < kr; i++) {
+        yaml_node_t *sig = seq_item_(c, node, i);
+        for (int ch = 0; ch < d; ch++) {
+            yaml_node_t *row = d == 1 && seq_item_(c, sig, 0)->type != YAML_SEQUENCE_NODE
+                                   ? sig
+                                   : seq_item_(c, sig, ch);
+            if (row->type != YAML_SEQUENCE_NODE || seq_len_(row) != M)
+                return ERRN(c, row, key,
+                            "signal %d, channel %d: expected %d values (one per position, "
+                            "model.positions = %d), got %s%d",
+                            i + 1, ch + 1, M, M,
+                            row->type == YAML_SEQUENCE_NODE ? "" : "not a list, ",
+                            row->type == YAML_SEQUENCE_NODE ? seq_len_(row) : 0);
+            for (int a = 0; a < M; a++)
+                NTK_TRY(get_number_(c, seq_item_(c, row, a), key, SC_FINITE,
+                                    &s->in_signals[((size_t)i * d + ch) * M + a]));
+        }
+    }
+    s->in_mode = IN_SIGNALS;
+    s->kr = kr;
+    s->in_d = d;
+    return 0;
+}
+
+/* inputs.cosine: {frequencies: [f_1, ...], phase_shift: t | phases: [...]}: signal i has two
+ * channels sqrt(2 q_i) (cos th_i(a), sin th_i(a)), th_i(a) = 2 pi f_i a / M + phi_i, so that its
+ * per-position Gram is sqrt(q_i q_j) cos(th_i(a) - th_j(a')) (unit norm at every position). */
+static int parse_cosine_(lctx *c, yaml_node_t *node)
+{
+    ntk_sweep *s = c->s;
+    static const char *const allowed[] = {"frequencies", "phase_shift", "phases"};
+    NTK_TRY(check_keys_(c, node, "inputs.cosine", allowed, 3));
+    yaml_node_t *fr = find_(c, node, "frequencies"), *ps = find_(c, node, "phase_shift"),
+                *ph = find_(c, node, "phases");
+    if (!fr)
+        return ERRN(c, node, "inputs.cosine.frequencies",
+                    "missing: one frequency per input (cycles per %d positions)", positions_of_(s));
+    if (fr->type != YAML_SEQUENCE_NODE || seq_len_(fr) < 1)
+        return ERRN(c, fr, "inputs.cosine.frequencies",
+                    "expected a non-empty list of numbers, got %s", node_kind_(fr));
+    int kr = seq_len_(fr);
+    if ((long)kr * positions_of_(s) > SPEC_MAX_K)
+        return ERRN(c, fr, "inputs.cosine.frequencies",
+                    "too many virtual inputs (%d inputs x %d positions; at most %d)", kr,
+                    positions_of_(s), SPEC_MAX_K);
+    if (ps && ph)
+        return ERRN(c, ph, "inputs.cosine.phases", "give phase_shift or phases, not both");
+    s->in_freq = calloc((size_t)kr, sizeof(double));
+    s->in_phase = calloc((size_t)kr, sizeof(double));
+    if (!s->in_freq || !s->in_phase) return ntk_error_set(NTK_ENOMEM, "out of memory");
+    for (int i = 0; i < kr; i++)
+        NTK_TRY(get_number_(c, seq_item_(c, fr, i), "inputs.cosine.frequencies", SC_FINITE,
+                            &s->in_freq[i]));
+    if (ps) {
+        double t;
+        NTK_TRY(get_number_(c, ps, "inputs.cosine.phase_shift", SC_FINITE, &t));
+        for (int i = 0; i < kr; i++)
+            s->in_phase[i] = (double)i * t;
+    } else if (ph) {
+        if (ph->type != YAML_SEQUENCE_NODE || seq_len_(ph) != kr)
+            return ERRN(c, ph, "inputs.cosine.phases",
+                        "expected a list of %d phases (radians), got %s", kr, node_kind_(ph));
+        for (int i = 0; i < kr; i++)
+            NTK_TRY(get_number_(c, seq_item_(c, ph, i), "inputs.cosine.phases", SC_FINITE,
+                                &s->in_phase[i]));
+    }
+    s->in_mode = IN_COSINE;
+    s->kr = kr;
+    return 0;
+}
+
 static int parse_inputs_(lctx *c, yaml_node_t *in)
 {
     ntk_sweep *s = c->s;
-    static const char *const allowed[] = {"angle",  "rho",  "angles", "rhos",
-                                          "circle", "gram", "norms"};
+    static const char *const allowed[] = {"angle", "rho",     "angles", "rhos", "circle",
+                                          "gram",  "signals", "cosine", "norms"};
     s->in_mode = IN_PAIR;
-    s->k = 2;
+    s->kr = 2;
     if (!in || is_null_(in)) return 0;
     c->inputs_mark = mark_of_(in);
-    NTK_TRY(check_keys_(c, in, "inputs", allowed, 7));
-    const char *modes[] = {"angles", "rhos", "circle", "gram"};
+    NTK_TRY(check_keys_(c, in, "inputs", allowed, 9));
+    const char *modes[] = {"angles", "rhos", "circle", "gram", "signals", "cosine"};
     yaml_node_t *mode_node = NULL;
     const char *mode_key = NULL;
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 6; i++) {
         yaml_node_t *n = find_(c, in, modes[i]);
         if (!n) continue;
         if (mode_node) {
@@ -612,8 +732,8 @@ static int parse_inputs_(lctx *c, yaml_node_t *in)
             return ERRN(c, mode_node, key, "too many inputs (%d; at most %d)", n_ + 1, SPEC_MAX_K);
         }
         s->in_mode = IN_ANGLES;
-        s->k = n_ + 1;
-        s->in_angles = calloc((size_t)s->k, sizeof(double));
+        s->kr = n_ + 1;
+        s->in_angles = calloc((size_t)s->kr, sizeof(double));
         if (!s->in_angles) {
             free(tmp.values);
             return ntk_error_set(NTK_ENOMEM, "out of memory");
@@ -625,11 +745,15 @@ static int parse_inputs_(lctx *c, yaml_node_t *in)
         long M;
         NTK_TRY(get_long_(c, mode_node, "inputs.circle", 1, SPEC_MAX_K, &M));
         s->in_mode = IN_CIRCLE;
-        s->k = (int)M;
-        s->in_angles = calloc((size_t)s->k, sizeof(double));
+        s->kr = (int)M;
+        s->in_angles = calloc((size_t)s->kr, sizeof(double));
         if (!s->in_angles) return ntk_error_set(NTK_ENOMEM, "out of memory");
         for (long j = 0; j < M; j++)
             s->in_angles[j] = 2.0 * M_PI * (double)j / (double)M;
+    } else if (strcmp(mode_key, "signals") == 0) {
+        NTK_TRY(parse_signals_(c, mode_node));
+    } else if (strcmp(mode_key, "cosine") == 0) {
+        NTK_TRY(parse_cosine_(c, mode_node));
     } else {
         /* Explicit Gram matrix. */
         if (mode_node->type != YAML_SEQUENCE_NODE || seq_len_(mode_node) < 1)
@@ -639,7 +763,7 @@ static int parse_inputs_(lctx *c, yaml_node_t *in)
         if (k > 1024)
             return ERRN(c, mode_node, "inputs.gram", "too many inputs (%d; at most 1024)", k);
         s->in_mode = IN_GRAM;
-        s->k = k;
+        s->kr = k;
         s->in_gram = calloc((size_t)k * (size_t)k, sizeof(double));
         if (!s->in_gram) return ntk_error_set(NTK_ENOMEM, "out of memory");
         for (int i = 0; i < k; i++) {
@@ -662,19 +786,23 @@ static int parse_inputs_(lctx *c, yaml_node_t *in)
                                 "not symmetric: entry (%d,%d) = %g but (%d,%d) = %g", i + 1, j + 1,
                                 s->in_gram[i * k + j], j + 1, i + 1, s->in_gram[j * k + i]);
     }
-    s->in_norms = calloc((size_t)s->k, sizeof(double));
+    s->in_norms = calloc((size_t)s->kr, sizeof(double));
     if (!s->in_norms) return ntk_error_set(NTK_ENOMEM, "out of memory");
-    for (int i = 0; i < s->k; i++)
+    for (int i = 0; i < s->kr; i++)
         s->in_norms[i] = 1.0;
     if ((n = find_(c, in, "norms"))) {
         if (s->in_mode == IN_GRAM)
             return ERRN(c, n, "inputs.norms",
                         "cannot be combined with inputs.gram (the diagonal gives the norms)");
+        if (s->in_mode == IN_SIGNALS)
+            return ERRN(c, n, "inputs.norms",
+                        "cannot be combined with inputs.signals (the values give the norms)");
         if (n->type == YAML_SEQUENCE_NODE) {
-            if (seq_len_(n) != s->k)
+            if (seq_len_(n) != s->kr)
                 return ERRN(c, n, "inputs.norms",
-                            "expected %d squared norms (one per input), got %d", s->k, seq_len_(n));
-            for (int i = 0; i < s->k; i++)
+                            "expected %d squared norms (one per input), got %d", s->kr,
+                            seq_len_(n));
+            for (int i = 0; i < s->kr; i++)
                 NTK_TRY(get_number_(c, seq_item_(c, n, i), "inputs.norms", SC_POSITIVE,
                                     &s->in_norms[i]));
             c->s->norms_list = 1;
@@ -757,7 +885,7 @@ static int parse_values_(lctx *c, yaml_node_t *node, const char *key, const spec
 {
     int categorical = p && p->cons == SC_CATEGORY;
     spec_constraint cons = p ? p->cons : SC_FINITE;
-    int integer = p && p->cons == SC_POSINT;
+    int integer = p && (p->cons == SC_POSINT || p->cons == SC_NATURAL);
     yaml_node_t *list = NULL, *gen = NULL;
     const char *gen_name = NULL;
     char gkey[160];
@@ -1217,6 +1345,68 @@ static int parse_derived_(lctx *c, yaml_node_t *der)
     return 0;
 }
 
+/* ------------------------------------------------------------------ cnn1d */
+
+/* Where the cnn1d parameters may be set, and which points are cnn1d. positions is fixed (it sets
+ * the number k M of virtual inputs, which is the k of every point of an archive); positions,
+ * kernel_half and readout need a cnn1d point; positions > 1 and the spatial input modes need
+ * every point to be cnn1d. */
+static int check_cnn_(lctx *c)
+{
+    ntk_sweep *s = c->s;
+    if (s->src[SP_POSITIONS] == SRC_AXIS || s->src[SP_POSITIONS] == SRC_DERIVED)
+        return errm_(c, c->slot_mark[SP_POSITIONS], c->slot_key[SP_POSITIONS],
+                     "positions cannot vary over the grid: it sets the number k M of virtual "
+                     "inputs, which is the same at every point of an archive (set "
+                     "model.positions; one sweep per M)");
+    s->positions = positions_of_(s);
+    /* Which points are cnn1d: the arch is fixed, or one member of one axis. */
+    int n_cnn = 0, n_arch = 1;
+    const char *other = NULL;
+    if (s->src[SP_ARCH] == SRC_AXIS) {
+        for (int a = 0; a < s->naxes; a++)
+            for (int j = 0; j < s->axes[a].n_members; j++) {
+                const spec_member *m = &s->axes[a].members[j];
+                if (m->slot != SP_ARCH) continue;
+                n_arch = (int)m->n;
+                n_cnn = 0;
+                for (long i = 0; i < m->n; i++) {
+                    if (m->codes[i] == NTK_ARCH_CNN1D)
+                        n_cnn++;
+                    else if (!other)
+                        other = m->labels[i];
+                }
+            }
+    } else {
+        n_cnn = (int)s->base[SP_ARCH] == NTK_ARCH_CNN1D;
+        if (!n_cnn) other = ntk_arch_name((ntk_arch_kind)(int)s->base[SP_ARCH]);
+    }
+    s->cnn_any = n_cnn > 0;
+    s->cnn_all = n_cnn == n_arch;
+    static const int slots[] = {SP_POSITIONS, SP_KERNEL_HALF, SP_READOUT};
+    for (int i = 0; i < 3; i++)
+        if (s->src[slots[i]] != SRC_DEFAULT && !s->cnn_any)
+            return errm_(c, c->slot_mark[slots[i]], c->slot_key[slots[i]],
+                         "applies to arch cnn1d only (arch is '%s')", other ? other : "?");
+    if (s->positions > 1 && !s->cnn_all)
+        return errm_(c, c->slot_mark[SP_POSITIONS], c->slot_key[SP_POSITIONS],
+                     "positions = %d gives every point k M virtual inputs, so every point must be "
+                     "cnn1d, but '%s' is also an architecture of the grid",
+                     s->positions, other ? other : "?");
+    if ((s->in_mode == IN_SIGNALS || s->in_mode == IN_COSINE) && !s->cnn_all)
+        return errm_(c, c->inputs_mark,
+                     s->in_mode == IN_SIGNALS ? "inputs.signals" : "inputs.cosine",
+                     "spatial signals are inputs of arch cnn1d only (arch '%s' takes vectors: use "
+                     "rho, angles, circle or gram)",
+                     other ? other : "?");
+    if (s->cnn_any && s->src[SP_KERNEL_HALF] == SRC_FIXED &&
+        2.0 * s->base[SP_KERNEL_HALF] + 1.0 > (double)s->positions)
+        return errm_(c, c->slot_mark[SP_KERNEL_HALF], c->slot_key[SP_KERNEL_HALF],
+                     "the filter size 2 kernel_half + 1 = %.0f exceeds positions = %d",
+                     2.0 * s->base[SP_KERNEL_HALF] + 1.0, s->positions);
+    return 0;
+}
+
 /* ------------------------------------------------------------------ theory, sim, output */
 
 static const char *const theory_names_[] = {
@@ -1521,10 +1711,87 @@ uint64_t spec_hash_doubles(uint64_t h, const double *v, long n)
     return hash_doubles_(h, v, n);
 }
 
+/* The virtual Gram of configuration vals: for the vector modes the k_r x k_r Gram g of the
+ * inputs (replicated over the positions for M > 1: spatially constant signals, Hayou's
+ * Assumption 1), for the spatial modes the per-position Gram of the signals (theory.h). gs is
+ * k_r x k_r scratch, xs k_r x 2 x M scratch. Sets *rank (-1: not PSD). Returns 0 or an error. */
+static int config_gram_(lctx *c, const double *vals, double *norms, double *gs, double *xs,
+                        double *G, int *rank)
+{
+    ntk_sweep *s = c->s;
+    const int kr = s->kr, M = s->positions, k = s->k;
+    for (int i = 0; i < kr; i++)
+        norms[i] = s->norms_list ? s->in_norms[i] : vals[SP_Q0];
+    int rc = 0;
+    if (s->in_mode == IN_SIGNALS || s->in_mode == IN_COSINE) {
+        if (s->in_mode == IN_SIGNALS) {
+            rc = ntk_theory_cnn_gram(kr, s->in_d, M, s->in_signals, G);
+        } else {
+            for (int i = 0; i < kr; i++)
+                for (int a = 0; a < M; a++) {
+                    double th = 2.0 * M_PI * s->in_freq[i] * (double)a / (double)M + s->in_phase[i];
+                    double r = sqrt(2.0 * norms[i]);
+                    xs[((size_t)i * 2 + 0) * M + a] = r * cos(th);
+                    xs[((size_t)i * 2 + 1) * M + a] = r * sin(th);
+                }
+            rc = ntk_theory_cnn_gram(kr, 2, M, xs, G);
+        }
+        if (rc < 0)
+            return errm_(c, c->inputs_mark, s->in_mode == IN_SIGNALS ? "inputs.signals" : "inputs",
+                         "%s", ntk_error_msg());
+        *rank = psd_rank_(G, k);
+        return *rank == -2 ? ntk_error_set(NTK_ENOMEM, "out of memory") : 0;
+    }
+    double *g = M == 1 ? G : gs;
+    if (s->in_mode == IN_GRAM) {
+        memcpy(g, s->in_gram, (size_t)kr * kr * sizeof(double));
+    } else {
+        const double *ang = s->in_angles;
+        double pair[2] = {0.0, 0.0};
+        if (s->in_mode == IN_PAIR) {
+            pair[1] = s->src[SP_ANGLE] != SRC_DEFAULT ? vals[SP_ANGLE] : acos(vals[SP_RHO]);
+            ang = pair;
+        }
+        for (int i = 0; i < kr; i++)
+            for (int j = 0; j < kr; j++) {
+                double cs = i == j ? 1.0 : cos(ang[i] - ang[j]);
+                if (s->in_mode == IN_PAIR && i != j && s->src[SP_ANGLE] == SRC_DEFAULT)
+                    cs = vals[SP_RHO]; /* exact cosine, no acos/cos round trip */
+                g[i * kr + j] = sqrt(norms[i] * norms[j]) * cs;
+            }
+    }
+    *rank = psd_rank_(g, kr);
+    if (*rank == -2) return ntk_error_set(NTK_ENOMEM, "out of memory");
+    if (M > 1 && ntk_theory_gram_replicate(kr, M, g, G) < 0)
+        return errm_(c, c->inputs_mark, "inputs", "%s", ntk_error_msg());
+    return 0;
+}
+
 static int build_grams_(lctx *c)
 {
     ntk_sweep *s = c->s;
-    int k = s->k;
+    const int kr = s->kr, M = s->positions;
+    const long kv = (long)kr * M;
+    spec_mark pm = s->src[SP_POSITIONS] == SRC_FIXED ? c->slot_mark[SP_POSITIONS] : c->inputs_mark;
+    const char *pkey = s->src[SP_POSITIONS] == SRC_FIXED ? "model.positions" : "inputs";
+    if (kv > SPEC_MAX_K)
+        return errm_(c, pm, pkey,
+                     "%d inputs x %d positions = %ld virtual inputs (at most %d per point)", kr, M,
+                     kv, SPEC_MAX_K);
+    if (s->cnn_any && s->theory && kv > NTK_THEORY_MAX_VIRTUAL)
+        return errm_(c, pm, pkey,
+                     "cnn1d runs on k M virtual inputs: %d inputs x %d positions = %ld, and the "
+                     "theory takes at most %d (NTK_THEORY_MAX_VIRTUAL; use fewer positions or "
+                     "inputs)",
+                     kr, M, kv, NTK_THEORY_MAX_VIRTUAL);
+    if (M > 1 && s->sim && kv > NTK_SIM_MAX_K)
+        return errm_(c, pm, pkey,
+                     "cnn1d runs on k M virtual inputs: %d inputs x %d positions = %ld, and the "
+                     "simulation takes at most %d per point (NTK_SIM_MAX_K; use fewer positions or "
+                     "inputs, or theory only)",
+                     kr, M, kv, NTK_SIM_MAX_K);
+    const int k = (int)kv;
+    s->k = k;
     long ncfg = 1;
     for (int a = 0; a < s->naxes; a++)
         if (s->axes[a].input_axis) ncfg *= s->axes[a].n;
@@ -1540,7 +1807,7 @@ static int build_grams_(lctx *c)
             if (s->src[slot] == SRC_AXIS)
                 return errm_(c, c->slot_mark[slot], c->slot_key[slot],
                              "'%s' sets the angle of a single input pair; it cannot be combined "
-                             "with inputs.angles/rhos/circle/gram",
+                             "with inputs.angles/rhos/circle/gram/signals/cosine",
                              slot == SP_ANGLE ? "angle" : "rho");
     }
     if (s->src[SP_ANGLE] != SRC_DEFAULT && s->src[SP_RHO] != SRC_DEFAULT)
@@ -1551,6 +1818,9 @@ static int build_grams_(lctx *c)
     if (s->in_mode == IN_GRAM && s->src[SP_Q0] == SRC_AXIS)
         return errm_(c, c->slot_mark[SP_Q0], c->slot_key[SP_Q0],
                      "q0 cannot vary with an explicit inputs.gram");
+    if (s->in_mode == IN_SIGNALS && s->src[SP_Q0] == SRC_AXIS)
+        return errm_(c, c->slot_mark[SP_Q0], c->slot_key[SP_Q0],
+                     "q0 cannot vary with explicit inputs.signals");
     if (c->s->norms_list && s->src[SP_Q0] == SRC_AXIS)
         return errm_(c, c->slot_mark[SP_Q0], c->slot_key[SP_Q0],
                      "q0 cannot vary when inputs.norms is a list");
@@ -1560,14 +1830,13 @@ static int build_grams_(lctx *c)
     if (!s->grams || !s->gram_hash)
         return ntk_error_set(NTK_ENOMEM, "out of memory: Gram matrices");
     double *vals = malloc((size_t)s->nslots * sizeof(double));
-    double *norms = malloc((size_t)k * sizeof(double));
-    if (!vals || !norms) {
-        free(vals);
-        free(norms);
-        return ntk_error_set(NTK_ENOMEM, "out of memory");
-    }
+    double *norms = malloc((size_t)kr * sizeof(double));
+    double *gs = malloc((size_t)kr * kr * sizeof(double));
+    double *xs = malloc((size_t)kr * 2 * M * sizeof(double));
+    int rc = 0;
+    if (!vals || !norms || !gs || !xs) rc = ntk_error_set(NTK_ENOMEM, "out of memory");
     s->in_rank = 0;
-    for (long cfg = 0; cfg < ncfg; cfg++) {
+    for (long cfg = 0; rc == 0 && cfg < ncfg; cfg++) {
         memcpy(vals, s->base, (size_t)s->nslots * sizeof(double));
         long rem = cfg;
         for (int a = s->naxes - 1; a >= 0; a--) {
@@ -1581,42 +1850,20 @@ static int build_grams_(lctx *c)
                     vals[m->slot] = m->variance ? sqrt(m->values[i]) : m->values[i];
             }
         }
-        double *g = s->grams + (size_t)cfg * k * k;
-        for (int i = 0; i < k; i++)
-            norms[i] = c->s->norms_list ? s->in_norms[i] : vals[SP_Q0];
-        if (s->in_mode == IN_GRAM) {
-            memcpy(g, s->in_gram, (size_t)k * k * sizeof(double));
-        } else {
-            double *ang = s->in_angles;
-            double pair[2] = {0.0, 0.0};
-            if (s->in_mode == IN_PAIR) {
-                pair[1] = s->src[SP_ANGLE] != SRC_DEFAULT ? vals[SP_ANGLE] : acos(vals[SP_RHO]);
-                ang = pair;
-            }
-            for (int i = 0; i < k; i++)
-                for (int j = 0; j < k; j++) {
-                    double cs = i == j ? 1.0 : cos(ang[i] - ang[j]);
-                    if (s->in_mode == IN_PAIR && i != j && s->src[SP_ANGLE] == SRC_DEFAULT)
-                        cs = vals[SP_RHO]; /* exact cosine, no acos/cos round trip */
-                    g[i * k + j] = sqrt(norms[i] * norms[j]) * cs;
-                }
-        }
-        int r = psd_rank_(g, k);
-        if (r == -2) {
-            free(vals);
-            free(norms);
-            return ntk_error_set(NTK_ENOMEM, "out of memory");
-        }
-        if (r < 0) {
-            free(vals);
-            free(norms);
-            return errm_(c, c->inputs_mark, "inputs.gram", "not positive semi-definite");
-        }
+        double *G = s->grams + (size_t)cfg * k * k;
+        int r = 0;
+        rc = config_gram_(c, vals, norms, gs, xs, G, &r);
+        if (rc == 0 && r < 0)
+            rc = errm_(c, c->inputs_mark, "inputs.gram", "not positive semi-definite");
+        if (rc < 0) break;
         if (r > s->in_rank) s->in_rank = r;
-        s->gram_hash[cfg] = hash_doubles_(NTK_FNV1A64_INIT, g, (long)k * k);
+        s->gram_hash[cfg] = hash_doubles_(NTK_FNV1A64_INIT, G, (long)k * k);
     }
     free(vals);
     free(norms);
+    free(gs);
+    free(xs);
+    if (rc < 0) return rc;
     if (s->in_rank < 1) s->in_rank = 1;
     return 0;
 }
@@ -1791,6 +2038,7 @@ static int load_doc_(lctx *c, ntk_sweep *s)
     NTK_TRY(parse_inputs_(c, find_(c, root, "inputs")));
     NTK_TRY(parse_grid_(c, find_(c, root, "grid")));
     NTK_TRY(parse_derived_(c, find_(c, root, "derived")));
+    NTK_TRY(check_cnn_(c));
     NTK_TRY(parse_theory_(c, find_(c, root, "theory")));
     NTK_TRY(parse_sim_(c, find_(c, root, "sim")));
     if (!s->theory && !s->sim)
@@ -1847,6 +2095,9 @@ static void base_defaults_(ntk_sweep *s)
     b[SP_D] = m.d;
     b[SP_DEPTH] = m.depth;
     b[SP_WIDTH] = 0;
+    b[SP_POSITIONS] = m.positions;
+    b[SP_KERNEL_HALF] = m.kernel_half;
+    b[SP_READOUT] = m.readout;
     b[SP_ANGLE] = NAN;
     b[SP_RHO] = 0.5;
     b[SP_Q0] = 1.0;

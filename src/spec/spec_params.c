@@ -42,6 +42,10 @@ static const spec_param params_[] = {
     {"d", SP_D, 0, SC_POSINT, "1", "input dimension (simulation)"},
     {"depth", SP_DEPTH, 0, SC_POSINT, "layers", "number of blocks (hidden layers)"},
     {"width", SP_WIDTH, 0, SC_POSINT, "units", "hidden width n (simulation)"},
+    {"positions", SP_POSITIONS, 0, SC_POSINT, "positions", "spatial positions M (cnn1d)"},
+    {"kernel_half", SP_KERNEL_HALF, 0, SC_NATURAL, "positions",
+     "filter half-width q, filter size 2q+1 (cnn1d)"},
+    {"readout", SP_READOUT, 0, SC_CATEGORY, "1", "readout of cnn1d: dense or conv"},
     {"angle", SP_ANGLE, 0, SC_FINITE, "radians", "angle between the two inputs"},
     {"rho", SP_RHO, 0, SC_UNIT, "1", "cosine between the two inputs"},
     {"q0", SP_Q0, 0, SC_POSITIVE, "variance", "squared input norm per coordinate x.x/d"},
@@ -73,6 +77,7 @@ int spec_category_count(int slot)
         return NTK_ACT_COUNT_;
     case SP_PARAM:
     case SP_STEM:
+    case SP_READOUT:
         return 2;
     case SP_ALPHA_SCHEDULE:
         return 4;
@@ -94,6 +99,8 @@ const char *spec_category_name(int slot, int code)
         return stem_names_[code];
     case SP_ALPHA_SCHEDULE:
         return sched_names_[code];
+    case SP_READOUT:
+        return ntk_readout_name((ntk_readout_kind)code);
     }
     return "?";
 }

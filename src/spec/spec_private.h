@@ -29,6 +29,9 @@ typedef enum {
     SP_D,
     SP_DEPTH,
     SP_WIDTH,
+    SP_POSITIONS,   /* cnn1d: positions M (fixed: it sets the number k M of virtual inputs) */
+    SP_KERNEL_HALF, /* cnn1d: filter half-width q                                          */
+    SP_READOUT,     /* cnn1d: readout dense | conv (categorical)                           */
     SP_ANGLE,
     SP_RHO,
     SP_Q0,
@@ -43,7 +46,8 @@ typedef enum {
     SC_POSINT,       /* integer >= 1                        */
     SC_RELU_ALPHA,   /* finite, > 1/2                       */
     SC_POSITIVE,     /* finite, > 0                         */
-    SC_UNIT          /* finite, in [-1, 1]                  */
+    SC_UNIT,         /* finite, in [-1, 1]                  */
+    SC_NATURAL       /* integer >= 0                        */
 } spec_constraint;
 
 /* One spelling of a parameter: "sigma_w" and "sigma_w2" (variance = 1) share a slot. */
@@ -152,7 +156,10 @@ typedef struct {
     spec_mark mark;
 } spec_derived;
 
-typedef enum { IN_PAIR = 0, IN_ANGLES, IN_CIRCLE, IN_GRAM } spec_input_mode;
+/* Input modes. PAIR..GRAM give the k_r x k_r Gram of the real inputs (for cnn1d replicated over
+ * the positions: spatially constant signals); SIGNALS and COSINE give spatial signals of
+ * d channels x M positions whose per-position Gram is the (k_r M) x (k_r M) virtual Gram. */
+typedef enum { IN_PAIR = 0, IN_ANGLES, IN_CIRCLE, IN_GRAM, IN_SIGNALS, IN_COSINE } spec_input_mode;
 
 typedef struct {
     char *name;
@@ -184,13 +191,22 @@ struct ntk_sweep {
     spec_derived *derived; /* in evaluation order */
     int nderived;
 
-    /* Inputs: n_incfg Gram matrices (one per combination of the input axes), each k*k. */
+    /* Inputs: kr real inputs; k = kr * positions virtual inputs (cnn1d: virtual input i*M + a is
+     * input i at position a; otherwise positions = 1 and k = kr). n_incfg Gram matrices (one per
+     * combination of the input axes), each k*k. */
     spec_input_mode in_mode;
-    int k;
-    double *in_angles; /* k angles (pair, angles, circle) */
-    double *in_norms;  /* k norms */
-    int norms_list;    /* inputs.norms was a list (else every norm is the q0 slot) */
-    double *in_gram;   /* explicit gram (IN_GRAM), k*k */
+    int kr;               /* real inputs                                                   */
+    int positions;        /* M (model.positions, default 1)                                */
+    int k;                /* virtual inputs kr * positions: the k of every point           */
+    double *in_angles;    /* kr angles (pair, angles, circle) */
+    double *in_norms;     /* kr norms */
+    int norms_list;       /* inputs.norms was a list (else every norm is the q0 slot) */
+    double *in_gram;      /* explicit gram (IN_GRAM), kr*kr */
+    double *in_signals;   /* IN_SIGNALS: x[(i*in_d + c)*M + a], kr*in_d*M values            */
+    int in_d;             /* IN_SIGNALS: channels per signal                                */
+    double *in_freq;      /* IN_COSINE: kr frequencies (cycles per M positions)             */
+    double *in_phase;     /* IN_COSINE: kr phases (radians)                                 */
+    int cnn_any, cnn_all; /* some / every grid point is cnn1d                            */
     int in_rank;
     long n_incfg;
     double *grams;       /* n_incfg * k * k */

@@ -102,6 +102,9 @@ void ntk_sweep_free(ntk_sweep *s)
     free(s->in_angles);
     free(s->in_norms);
     free(s->in_gram);
+    free(s->in_signals);
+    free(s->in_freq);
+    free(s->in_phase);
     free(s->grams);
     free(s->gram_hash);
     free(s->out_path);
@@ -181,6 +184,8 @@ static double matrices_(const ntk_model *m)
         return (double)m->m * L;
     case NTK_ARCH_DENSENET:
         return 0.5 * L * (L + 1.0);
+    case NTK_ARCH_CNN1D: /* one width x width matrix per filter tap */
+        return (2.0 * m->kernel_half + 1.0) * L;
     default:
         return L;
     }
@@ -203,6 +208,8 @@ static void point_cost_(const ntk_sweep *s, ntk_point *pt)
     double nact = m->arch == NTK_ARCH_LITTWIN ? fmax(1.0, (double)m->m - 1.0) : 1.0;
     double theory = 1e-5 + L * pairs * (2.0 * nact * t_act + 1e-6);
     if (m->arch == NTK_ARCH_DENSENET) theory += L * L * pairs * 1e-8;
+    /* cnn1d: window sums of 2q+1 terms per virtual pair for K, D and the NTK slots. */
+    if (m->arch == NTK_ARCH_CNN1D) theory += L * pairs * (2.0 * m->kernel_half + 1.0) * 1e-8;
     pt->cost_theory = pt->theory ? theory : 0.0;
     double n = (double)pt->width, M = matrices_(m) + 2.0;
     const double t_rng = 4e-9, t_flop = 5e-10;
@@ -252,6 +259,8 @@ static void point_memory_(ntk_point *pt)
         for (int q = 0; q < NTK_TQ_COUNT; q++)
             theory += 8.0 * (double)ntk_qty_size(theory_dims_[q], &sh);
         theory += 8.0 * 16.0 * k * k; /* per-register kernels */
+        /* cnn1d: the backward pass keeps every row's forward data (theory.c) */
+        if (m->arch == NTK_ARCH_CNN1D) theory += 8.0 * L1 * (pt->k * (pt->k + 1) / 2 + 2.0 * k);
     }
     double sim = 0.0;
     if (pt->sim) {
@@ -302,6 +311,11 @@ static uint64_t point_key_(const ntk_sweep *s, const ntk_point *pt, long cfg)
     h = hkv_(h, "m", m->m);
     h = hkv_(h, "d", m->d);
     h = hkv_(h, "stem", m->stem);
+    if (m->arch == NTK_ARCH_CNN1D) { /* absent for the other architectures: their keys stay */
+        h = hkv_(h, "positions", m->positions);
+        h = hkv_(h, "kernel_half", m->kernel_half);
+        h = hkv_(h, "readout", m->readout);
+    }
     h = hkv_(h, "trained", m->trained);
     h = hkv_(h, "depth", (double)m->depth);
     h = hkv_(h, "width", (double)pt->width);
@@ -327,7 +341,7 @@ int spec_point_build(const ntk_sweep *s, long idx, ntk_point *pt)
         const spec_param *p = NULL;
         for (int j = 0; j < np && !p; j++)
             if (tab[j].slot == d->slot && tab[j].variance == d->variance) p = &tab[j];
-        if (p->cons == SC_POSINT) v = round(v);
+        if (p->cons == SC_POSINT || p->cons == SC_NATURAL) v = round(v);
         if (!spec_check_value(p->cons, v)) {
             char label[512];
             spec_point_label(s, idx, label, sizeof label);
@@ -337,7 +351,8 @@ int spec_point_build(const ntk_sweep *s, long idx, ntk_point *pt)
                                                "a positive integer",
                                                "a number > 1/2",
                                                "a positive number",
-                                               "a number in [-1, 1]"};
+                                               "a number in [-1, 1]",
+                                               "a non-negative integer"};
             return ntk_error_set(NTK_ESPEC,
                                  "%s:%d:%d: key 'derived.%s': at grid point %ld %s the "
                                  "expression '%.200s' gives %.10g; expected %s",
@@ -371,6 +386,11 @@ int spec_point_build(const ntk_sweep *s, long idx, ntk_point *pt)
     m->sigma_out_b = vals[SP_SIGMA_OUT_B];
     m->m = (int)vals[SP_M];
     m->depth = (long)vals[SP_DEPTH];
+    if (m->arch == NTK_ARCH_CNN1D) {
+        m->positions = (int)vals[SP_POSITIONS];
+        m->kernel_half = (int)vals[SP_KERNEL_HALF];
+        m->readout = (ntk_readout_kind)(int)vals[SP_READOUT];
+    }
     m->trained = s->trained;
     pt->width = (long)vals[SP_WIDTH];
     /* The input is the stream of rrn/frn (x^0 has the width of the network); otherwise d as
@@ -735,6 +755,9 @@ char *ntk_sweep_effective_config(const ntk_sweep *s)
         }
         if (p->slot == SP_WIDTH && s->base[SP_WIDTH] <= 0) continue;
         if (p->slot == SP_D && !s->d_given) continue;
+        if ((p->slot == SP_POSITIONS || p->slot == SP_KERNEL_HALF || p->slot == SP_READOUT) &&
+            !s->cnn_any)
+            continue; /* cnn1d only */
         if (p->slot == SP_ALPHA_SCHEDULE && (int)s->base[p->slot] == NTK_ALPHA_LIST)
             continue; /* implied by alpha_list */
         double v = s->base[p->slot];
@@ -759,7 +782,12 @@ char *ntk_sweep_effective_config(const ntk_sweep *s)
             sb_num_(&b, i ? ", " : "", s->alpha_list[i]);
         sb_printf_(&b, "]\n");
     }
-    sb_printf_(&b, "inputs:  # k = %d inputs, Gram rank %d\n", s->k, s->in_rank);
+    if (s->positions > 1)
+        sb_printf_(&b,
+                   "inputs:  # %d inputs x %d positions = k = %d virtual inputs, Gram rank %d\n",
+                   s->kr, s->positions, s->k, s->in_rank);
+    else
+        sb_printf_(&b, "inputs:  # k = %d inputs, Gram rank %d\n", s->k, s->in_rank);
     switch (s->in_mode) {
     case IN_PAIR:
         if (s->src[SP_ANGLE] == 1) {
@@ -772,27 +800,50 @@ char *ntk_sweep_effective_config(const ntk_sweep *s)
         break;
     case IN_ANGLES:
         sb_printf_(&b, "  angles: [");
-        for (int i = 1; i < s->k; i++)
+        for (int i = 1; i < s->kr; i++)
             sb_num_(&b, i > 1 ? ", " : "", s->in_angles[i]);
         sb_printf_(&b, "]\n");
         break;
     case IN_CIRCLE:
-        sb_printf_(&b, "  circle: %d\n", s->k);
+        sb_printf_(&b, "  circle: %d\n", s->kr);
         break;
     case IN_GRAM:
         sb_printf_(&b, "  gram:\n");
-        for (int i = 0; i < s->k; i++) {
+        for (int i = 0; i < s->kr; i++) {
             sb_printf_(&b, "    - [");
-            for (int j = 0; j < s->k; j++)
-                sb_num_(&b, j ? ", " : "", s->in_gram[i * s->k + j]);
+            for (int j = 0; j < s->kr; j++)
+                sb_num_(&b, j ? ", " : "", s->in_gram[i * s->kr + j]);
             sb_printf_(&b, "]\n");
         }
         break;
+    case IN_SIGNALS:
+        sb_printf_(&b, "  signals:  # %d channels x %d positions each\n", s->in_d, s->positions);
+        for (int i = 0; i < s->kr; i++) {
+            sb_printf_(&b, "    - [");
+            for (int ch = 0; ch < s->in_d; ch++) {
+                sb_printf_(&b, "%s[", ch ? ", " : "");
+                for (int a = 0; a < s->positions; a++)
+                    sb_num_(&b, a ? ", " : "",
+                            s->in_signals[((size_t)i * s->in_d + ch) * s->positions + a]);
+                sb_printf_(&b, "]");
+            }
+            sb_printf_(&b, "]\n");
+        }
+        break;
+    case IN_COSINE:
+        sb_printf_(&b, "  cosine:\n    frequencies: [");
+        for (int i = 0; i < s->kr; i++)
+            sb_num_(&b, i ? ", " : "", s->in_freq[i]);
+        sb_printf_(&b, "]\n    phases: [");
+        for (int i = 0; i < s->kr; i++)
+            sb_num_(&b, i ? ", " : "", s->in_phase[i]);
+        sb_printf_(&b, "]\n");
+        break;
     }
-    if (s->in_mode != IN_GRAM && s->src[SP_Q0] != 2) {
+    if (s->in_mode != IN_GRAM && s->in_mode != IN_SIGNALS && s->src[SP_Q0] != 2) {
         if (s->norms_list) {
             sb_printf_(&b, "  norms: [");
-            for (int i = 0; i < s->k; i++)
+            for (int i = 0; i < s->kr; i++)
                 sb_num_(&b, i ? ", " : "", s->in_norms[i]);
             sb_printf_(&b, "]\n");
         } else {
@@ -951,8 +1002,9 @@ int ntk_sweep_describe(const ntk_sweep *s, FILE *f)
     tasks_t *= scale;
     tasks_s *= scale;
     char b1[32], b2[32], b3[32], b4[32];
-    sb_printf_(&b, "\npoints: %ld   inputs per point: k = %d   max depth: %ld", s->npoints, s->k,
-               s->max_depth);
+    sb_printf_(&b, "\npoints: %ld   inputs per point: k = %d", s->npoints, s->k);
+    if (s->positions > 1) sb_printf_(&b, " (%d inputs x %d positions)", s->kr, s->positions);
+    sb_printf_(&b, "   max depth: %ld", s->max_depth);
     if (s->max_width) sb_printf_(&b, "   max width: %ld", s->max_width);
     sb_printf_(&b, "\ntasks: %.0f theory + %.0f simulation%s", tasks_t, tasks_s,
                step > 1 ? " (estimated from a sample of the points)" : "");
