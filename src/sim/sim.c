@@ -285,8 +285,14 @@ ntk_sim *ntk_sim_alloc_opts(const ntk_program *prog, long width, int k, const nt
         return NULL;
     }
     if (width < 1 || k < 1 || k > NTK_SIM_MAX_K) {
-        ntk_error_set(NTK_EINVAL, "sim: need width >= 1 and 1 <= k <= %d (width = %ld, k = %d)",
-                      NTK_SIM_MAX_K, width, k);
+        if (prog->positions > 1 && k > NTK_SIM_MAX_K)
+            ntk_error_set(NTK_EINVAL,
+                          "sim: k = %d virtual inputs (inputs x %d positions) exceed %d; use "
+                          "fewer inputs or positions",
+                          k, prog->positions, NTK_SIM_MAX_K);
+        else
+            ntk_error_set(NTK_EINVAL, "sim: need width >= 1 and 1 <= k <= %d (width = %ld, k = %d)",
+                          NTK_SIM_MAX_K, width, k);
         return NULL;
     }
     const ntk_model *m = &prog->model;
