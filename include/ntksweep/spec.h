@@ -62,8 +62,8 @@ typedef struct {
     long index;         /* row-major point index                                         */
     ntk_model model;    /* effective model (defaults, fixed values, axes, derived)       */
     long width;         /* hidden width n (sim); 0 when no width was given and sim is off */
-    int k;              /* number of inputs                                              */
-    const double *gram; /* K0, k*k row-major, K0_ij = x_i . x_j / d                      */
+    int k;              /* number of inputs (cnn1d: k_r M virtual inputs, theory.h)      */
+    const double *gram; /* K0, k*k row-major, K0_ij = x_i . x_j / d (cnn1d: per position) */
     int theory;         /* 1: compute infinite-width theory for this point               */
     int sim;            /* 1: run the Monte-Carlo simulation                             */
     long samples;       /* Monte-Carlo samples (networks) per point; 0 when sim is off   */
@@ -145,7 +145,7 @@ uint64_t ntk_sweep_point_key(const ntk_sweep *s, long idx);
 double ntk_sweep_point_cost(const ntk_sweep *s, long idx);
 /* Largest depth over the grid (the archive's layer dimension is max_depth + 1). */
 long ntk_sweep_max_depth(const ntk_sweep *s);
-/* Number of inputs (the same at every point). */
+/* Number of inputs (the same at every point; for cnn1d the k_r M virtual inputs). */
 int ntk_sweep_max_k(const ntk_sweep *s);
 /* Largest width over the grid (0 if none). */
 long ntk_sweep_max_width(const ntk_sweep *s);
