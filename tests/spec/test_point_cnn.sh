@@ -101,7 +101,24 @@ run hayou_dense.tsv --arch cnn1d --positions 8 --kernel-half 1 --depth 4 \
 for l in 0 2 4; do check_val "$tmp/hayou_dense.tsv" chi $l 1 1e-14; done
 [ "$(wc -l < "$tmp/hayou.tsv")" -eq 6 ] && ok || bad "one row per layer 0..4"
 
-# 3. Usage errors: exit status 2 and a message naming the problem.
+# 3. --sim on the virtual inputs: the theory printed beside the Monte Carlo is that of the input
+#    pair (virtual inputs 0 and M), and the empirical NTK of width-256 networks agrees with it
+#    (seeded, so the z-scores are fixed numbers; |z| < 4).
+simargs="--arch cnn1d --positions 4 --kernel-half 1 --readout conv --act tanh --sigma-w 1.3 \
+    --sigma-b 0.2 --depth 3 --rho 0.3"
+run sim_th.tsv $simargs
+run sim.txt $simargs --sim --width 256 --samples 300 --seed 3
+for p in "x,x:ntk_xx" "x,x':ntk_xy"; do
+    lab=${p%%:*}
+    th=$(grep "^# ntk($lab)" "$tmp/sim.txt" | awk '{ print $4 }')
+    z=$(grep "^# ntk($lab)" "$tmp/sim.txt" | sed 's/.*(z = \([-0-9.]*\)).*/\1/')
+    check_val "$tmp/sim_th.tsv" "${p#*:}" 3 "$th" 1e-9
+    if awk -v z="$z" 'BEGIN { exit !(z != "" && z > -4 && z < 4) }'; then ok; else
+        bad "--sim ntk($lab): z = '$z'"; fi
+done
+[ "$(grep -c '^[0-3]	' "$tmp/sim.txt")" -eq 4 ] && ok || bad "--sim: one row per layer 0..3"
+
+# 4. Usage errors: exit status 2 and a message naming the problem.
 expect_usage() {
     want="$1"
     shift
