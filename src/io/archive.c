@@ -28,8 +28,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CHUNK_TARGET_BYTES (256u * 1024u)  /* aim of a chunk (a few points' records) */
-#define CHUNK_MAX_BYTES    (1024u * 1024u) /* records above this are split along layers */
+/* Chunks hold one point's record (points are written in scattered order, and a chunk written
+ * twice is decompressed and recompressed whole), several points' when a record is below
+ * CHUNK_MIN_BYTES, and a record above CHUNK_MAX_BYTES is split along the layers. */
+#define CHUNK_MIN_BYTES    1024u
+#define CHUNK_MAX_BYTES    (1024u * 1024u)
 #define REPLAY_BATCH_BYTES (64u * 1024u * 1024u)
 
 /* ------------------------------------------------------------------ small helpers */
@@ -444,7 +447,7 @@ static int make_scale(hid_t d, const char *name)
     return 0;
 }
 
-/* Chunk shape of quantity Q: full records of a few points, fastest axes first. */
+/* Chunk shape of quantity Q: full records of one or a few points (along the fastest axes). */
 static void chunk_shape(const ntk_archive *a, const ntk_archive_layout *lay, const ntk_ar_qty *Q,
                         hsize_t *chunk)
 {
@@ -458,7 +461,7 @@ static void chunk_shape(const ntk_archive *a, const ntk_archive_layout *lay, con
         rec_bytes = (size_t)chunk[a->n_axes] * row;
     }
     hsize_t p = lay->chunk_points > 0 ? (hsize_t)lay->chunk_points
-                                      : (hsize_t)(CHUNK_TARGET_BYTES / (rec_bytes ? rec_bytes : 1));
+                                      : (hsize_t)(CHUNK_MIN_BYTES / (rec_bytes ? rec_bytes : 1));
     /* HDF5 chunks must stay below 4 GiB. */
     hsize_t pmax = (hsize_t)((1ull << 31) / (rec_bytes ? rec_bytes : 1));
     if (p > pmax) p = pmax;
@@ -982,22 +985,39 @@ static int collective_calls(const ntk_archive *a, long n, long *calls)
     return 0;
 }
 
-/* Data of n done points (sorted idx, records data[i]) into every quantity of section s. */
+/* Data of n done points (sorted idx, records data[i]) into every quantity of section s.
+ * Small per-point blocks go as one union of blocks per quantity (HDF5 maps a union element by
+ * element, about 0.1 us each); large ones one point per call (about 0.1 ms per call, more when
+ * collective). XFER_UNION_MAX is where the two costs meet. The choice depends on the layout
+ * only, so every rank makes the same collective calls. */
+#define XFER_UNION_MAX 2048
 static int write_data(const ntk_archive *a, int s, long n, const long *idx,
                       const double *const *data)
 {
     const ntk_ar_section *sec = &a->sec[s];
     long calls;
     NTK_TRY(collective_calls(a, n, &calls));
+    size_t small = 0;
+    for (int q = 0; q < sec->n_qty; q++)
+        if (sec->q[q].count <= XFER_UNION_MAX && sec->q[q].count > small) small = sec->q[q].count;
     const void **ptr = malloc((size_t)(n + 1) * sizeof *ptr);
-    if (!ptr) return ntk_error_set(NTK_ENOMEM, "archive '%s': out of memory", a->path);
+    double *pack = malloc(((size_t)n * small + 1) * sizeof *pack);
     int rc = 0;
+    if (!ptr || !pack) rc = ntk_error_set(NTK_ENOMEM, "archive '%s': out of memory", a->path);
     for (int q = 0; !rc && q < sec->n_qty; q++) {
         const ntk_ar_qty *Q = &sec->q[q];
-        for (long i = 0; i < n; i++)
-            ptr[i] = data[i] + Q->offset;
-        rc = xfer_points(a, sec, Q, n, calls, idx, ptr, 1);
+        if (Q->count <= XFER_UNION_MAX) {
+            for (long i = 0; i < n; i++)
+                memcpy(pack + (size_t)i * Q->count, data[i] + Q->offset, Q->count * sizeof *pack);
+            rc = transfer(a, Q->d, sec->name, Q->name, Q->rank, Q->shape, H5T_NATIVE_DOUBLE, n, idx,
+                          Q->count, pack, 1);
+        } else {
+            for (long i = 0; i < n; i++)
+                ptr[i] = data[i] + Q->offset;
+            rc = xfer_points(a, sec, Q, n, calls, idx, ptr, 1);
+        }
     }
+    free(pack);
     free(ptr);
     return rc;
 }
@@ -1139,7 +1159,11 @@ static int replay_check(replay_ctx *c, long nck)
         const ntk_ar_qty *Q = &sec->q[q];
         for (long i = 0; i < nck; i++)
             ptr[i] = c->cbuf + (size_t)i * Q->count;
-        rc = xfer_points(a, sec, Q, nck, nck, c->cidx, ptr, 0);
+        if (Q->count <= XFER_UNION_MAX)
+            rc = transfer(a, Q->d, sec->name, Q->name, Q->rank, Q->shape, H5T_NATIVE_DOUBLE, nck,
+                          c->cidx, Q->count, c->cbuf, 0);
+        else
+            rc = xfer_points(a, sec, Q, nck, nck, c->cidx, ptr, 0);
         for (long i = 0; !rc && i < nck; i++)
             if (memcmp(c->cbuf + (size_t)i * Q->count,
                        c->buf + (size_t)c->cpos[i] * rec + Q->offset,
