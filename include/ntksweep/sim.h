@@ -36,6 +36,18 @@
  * parameterization; (delta_i.delta_j)(src_i.src_j) under NTK_PARAM_STANDARD) and a bias
  * b^2 (delta_i.delta_j). Rows: stem parameters count in the stem's row, head parameters in row
  * depth.
+ *
+ * Spatial programs (prog->positions = M > 1, or CONV/FLATTEN ops; cnn1d) run on k = kr*M virtual
+ * inputs as in theory.h: column i*M + a of X (and of every register) is input i at position a,
+ * so X is d channels x kM (ntk_sim_inputs_from_gram with the virtual Gram of
+ * ntk_theory_cnn_gram builds one). CONV/FLATTEN are a LINEAR on the im2col matrix of their
+ * source. The output of input i is read at column i*M: its NTK terms sum over the positions of
+ * both inputs and sit at the readout pair (iM, jM); forward pair quantities, pi, grad_corr, f and
+ * nngp are position-resolved at every virtual pair; chi is relative to the position mean at the
+ * model depth; ntk_layer and chi_group are at the readout pairs/inputs only (NaN elsewhere); ntk,
+ * ntk_group, ntk_norm are copied to every virtual pair of an input pair for a FLATTEN (dense)
+ * readout and NaN off the readout pairs for a conv readout (docs/simulator.md 8). The same
+ * entries estimate the theory's quantities of kM inputs.
  */
 #ifndef NTKSWEEP_SIM_H
 #define NTKSWEEP_SIM_H
@@ -129,8 +141,9 @@ typedef struct {
 
 /* Allocates the workspaces of one (program, width, k): everything a sample needs, so that the
  * sample loop never allocates. The program is copied. NULL on failure with a message naming the
- * parameter (bad width/k, register width mismatch such as rrn/frn with d != n, out of memory).
- * Sets OpenBLAS to one thread. */
+ * parameter (bad width/k, register width mismatch such as rrn/frn with d != n, out of memory;
+ * spatial programs: k not a multiple of the positions M, k = kr*M > NTK_SIM_MAX_K, a convolution
+ * wider than the positions, history ops). Sets OpenBLAS to one thread. */
 ntk_sim *ntk_sim_alloc(const ntk_program *prog, long width, int k, ntk_sim_engine engine);
 ntk_sim *ntk_sim_alloc_opts(const ntk_program *prog, long width, int k, const ntk_sim_opts *opts);
 void ntk_sim_free(ntk_sim *s); /* NULL is a no-op */
