@@ -94,6 +94,15 @@ static int fsync_path(const char *path)
     return 0;
 }
 
+/* File access for rank 0's serial phases: the default driver, with HDF5's file lock where the
+ * file system supports it (and no failure where it does not, e.g. some parallel file systems). */
+static hid_t serial_fapl(void)
+{
+    hid_t p = H5Pcreate(H5P_FILE_ACCESS);
+    if (p >= 0) H5Pset_file_locking(p, 1, 1);
+    return p;
+}
+
 static const char *group_name_(const ntk_archive_layout *lay, int g)
 {
     return lay->group_names ? lay->group_names[g] : ntk_group_name(g);
@@ -797,7 +806,9 @@ static int build_skeleton(ntk_archive *a, const ntk_archive_layout *lay,
         if (fcpl >= 0) H5Pclose(fcpl);
         return rc;
     }
-    hid_t f = H5Fcreate(fname, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+    hid_t fapl = serial_fapl();
+    hid_t f = H5Fcreate(fname, H5F_ACC_TRUNC, fcpl, fapl);
+    if (fapl >= 0) H5Pclose(fapl);
     H5Pclose(fcpl);
     if (f < 0) return ntk_h5_fail("cannot create archive '%s'", fname);
     char now[32], src[256], hash[32], h5v[32], mpiv[MPI_MAX_LIBRARY_VERSION_STRING + 1] = "";
@@ -1472,7 +1483,9 @@ static int resume_replay(ntk_archive *a, const ntk_archive_prov *prov, const cha
 {
     NTK_TRY(ntk_journal_mkdir(a->jdir));
     a->mode = NTK_AR_SERIAL;
-    int rc = open_handles(a, H5P_DEFAULT, H5F_ACC_RDWR);
+    hid_t fapl = serial_fapl();
+    int rc = open_handles(a, fapl, H5F_ACC_RDWR);
+    if (fapl >= 0) H5Pclose(fapl);
     if (!rc && !rebuilt) rc = run_begin(a, a->file, prov, "resume", hosts);
     replay_stats rs = {0};
     if (!rc) rc = replay(a, a->status0, &rs);
@@ -1721,7 +1734,9 @@ int ntk_archive_write(ntk_archive *a, long n_local, const long *point_idx,
 static int finish_serial(ntk_archive *a, int complete)
 {
     a->mode = NTK_AR_SERIAL;
-    int rc = open_handles(a, H5P_DEFAULT, H5F_ACC_RDWR);
+    hid_t fapl = serial_fapl();
+    int rc = open_handles(a, fapl, H5F_ACC_RDWR);
+    if (fapl >= 0) H5Pclose(fapl);
     long pending = 0;
     unsigned char *st = rc ? NULL : malloc((size_t)a->n_points);
     if (!rc && !st) rc = ntk_error_set(NTK_ENOMEM, "out of memory");

@@ -20,6 +20,17 @@ ntk_add_mpi_test(io.write_chunk3.np3 3 $<TARGET_FILE:test_archive> write
                  ${_io_out}/chunk3_np3.h5 3 9 1 5)
 set_tests_properties(io.write_chunk3.np3 PROPERTIES FIXTURES_SETUP io_archives)
 
+# Resume on another number of ranks: 3 ranks stop at 60 %, 2 ranks finish; 4 ranks stop at
+# 30 %, the HDF5 file is lost, 3 ranks rebuild it from the 4 journals and finish.
+ntk_add_mpi_test(io.partial.np3 3 $<TARGET_FILE:test_archive> partial ${_io_out}/ranks_3to2.h5 60)
+ntk_add_mpi_test(io.finish.np2 2 $<TARGET_FILE:test_archive> finish ${_io_out}/ranks_3to2.h5)
+ntk_add_mpi_test(io.partial.np4 4 $<TARGET_FILE:test_archive> partial ${_io_out}/ranks_4to3.h5 30)
+ntk_add_mpi_test(io.rebuild.np3 3 $<TARGET_FILE:test_archive> finish ${_io_out}/ranks_4to3.h5 rebuild)
+set_tests_properties(io.partial.np3 PROPERTIES FIXTURES_SETUP io_part32)
+set_tests_properties(io.finish.np2 PROPERTIES FIXTURES_REQUIRED io_part32 FIXTURES_SETUP io_archives)
+set_tests_properties(io.partial.np4 PROPERTIES FIXTURES_SETUP io_part43)
+set_tests_properties(io.rebuild.np3 PROPERTIES FIXTURES_REQUIRED io_part43 FIXTURES_SETUP io_archives)
+
 ntk_add_mpi_test(io.api.np1 1 $<TARGET_FILE:test_archive> api ${_io_out}/api1)
 ntk_add_mpi_test(io.api.np3 3 $<TARGET_FILE:test_archive> api ${_io_out}/api3)
 file(MAKE_DIRECTORY ${_io_out}/api1 ${_io_out}/api3 ${_io_out}/kill)
@@ -34,7 +45,8 @@ if(Python3_Interpreter_FOUND)
                    ${_io_out}/write_np1.h5 ${_io_out}/write_np2.h5 ${_io_out}/write_np3.h5
                    ${_io_out}/write_np4.h5 ${_io_out}/plain_np1.h5 ${_io_out}/plain_np2.h5
                    ${_io_out}/plain_np3.h5 ${_io_out}/plain_np4.h5 ${_io_out}/chunk3_np3.h5
-                   ${_io_out}/kill/kill.h5 ${_io_out}/kill/kill_ref.h5)
+                   ${_io_out}/kill/kill.h5 ${_io_out}/kill/kill_ref.h5 ${_io_out}/ranks_3to2.h5
+                   ${_io_out}/ranks_4to3.h5)
   add_test(NAME io.readers
            COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/tests/io/test_readers.py
                    ${_io_out}/write_np3.h5 ${_io_out}/readers)

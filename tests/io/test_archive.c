@@ -12,6 +12,10 @@
  *   test_archive kill DIR         (no mpiexec) kills resuming writers with SIGKILL at random
  *       moments (and damages the file between runs), then checks the final archive bit for bit.
  *   test_archive child PATH       one resuming writer (used by kill).
+ *   test_archive partial PATH PCT (under mpiexec) writes PCT % of the points and stops;
+ *   test_archive finish PATH [rebuild]  (under mpiexec, another rank count) resumes (deleting
+ *       the HDF5 file first with rebuild: it is rebuilt from the other run's journals),
+ *       finishes and checks every value.
  */
 #include "check.h"
 #include "synth.h"
@@ -270,6 +274,96 @@ static int mode_write(int argc, char **argv)
     if (rank != 0) return all ? 1 : 0;
     if (all && !fails) check_nfail_ = all;
     return check_summary("io.write");
+}
+
+/* ------------------------------------------------------------------ resume on other rank counts */
+
+/* partial PATH PERCENT: writes the first PERCENT % of the points (both sections) and stops. */
+static int mode_partial(int argc, char **argv)
+{
+    if (argc < 4) return 2;
+    const char *path = argv[2];
+    long upto = SYNTH_NPOINTS * atol(argv[3]) / 100;
+    int rank, size;
+    MPI_Comm comm = MPI_COMM_WORLD;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    synth_t s;
+    synth_init(&s, 0, 4, 1, NULL);
+    ntk_archive *a = NULL;
+    int rc = ntk_archive_create(&comm, path, &s.lay, &s.prov, 1, &a);
+    CHECK_INT(rc, 0);
+    if (rc) return check_summary("io.partial");
+    long mine[SYNTH_NPOINTS], nmine = 0;
+    for (long i = rank; i < upto; i += size)
+        mine[nmine++] = (i * 7 + 3) % SYNTH_NPOINTS;
+    CHECK_INT(write_points_(a, &s, mine, nmine, 4, comm), 0);
+    CHECK_INT(ntk_archive_close(a, 0), 0);
+    char jdir[4200];
+    snprintf(jdir, sizeof jdir, "%s.journal", path);
+    CHECK(exists_(jdir)); /* interrupted: the journals stay */
+    return rank == 0 ? check_summary("io.partial") : (check_nfail_ != 0);
+}
+
+/* finish PATH [rebuild]: resumes (after deleting the HDF5 file if asked, so that it is rebuilt
+ * from the journals of another number of ranks), writes the pending records, checks all. */
+static int mode_finish(int argc, char **argv)
+{
+    if (argc < 3) return 2;
+    const char *path = argv[2];
+    int rebuild = argc > 3 && strcmp(argv[3], "rebuild") == 0;
+    int rank, size;
+    MPI_Comm comm = MPI_COMM_WORLD;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    synth_t s;
+    synth_init(&s, 0, 4, 1, NULL);
+    if (rebuild && rank == 0) CHECK(unlink(path) == 0);
+    MPI_Barrier(comm);
+    ntk_archive *a = NULL;
+    unsigned char mask[SYNTH_NPOINTS];
+    int rc = ntk_archive_open_resume(&comm, path, &s.lay, &s.prov, &a, mask);
+    CHECK_INT(rc, 0);
+    if (rc) {
+        printf("resume: %s\n", ntk_error_msg());
+        return check_summary("io.finish");
+    }
+    long done = 0;
+    for (long p = 0; p < SYNTH_NPOINTS; p++)
+        done += mask[p] != NTK_ARCHIVE_PENDING;
+    CHECK(done > 0 && done < SYNTH_NPOINTS);
+    size_t rs = ntk_archive_record_size(&s.lay, 1);
+    double *r = malloc(4 * rs * sizeof *r);
+    for (int sec = 0; sec < 2 && !rc; sec++) {
+        const unsigned char *st = ntk_archive_open_status(a, sec);
+        long pend[SYNTH_NPOINTS], np = 0, k = 0;
+        for (long p = 0; p < SYNTH_NPOINTS; p++)
+            if (st[p] == NTK_ARCHIVE_PENDING && k++ % size == rank) pend[np++] = p;
+        long maxn = 0;
+        MPI_Allreduce(&np, &maxn, 1, MPI_LONG, MPI_MAX, comm);
+        for (long e = 0; e < maxn && !rc; e += 4) {
+            long idx[4], nf[4], n = 0;
+            double sc[4];
+            const double *d[4];
+            for (long i = e; i < np && i < e + 4; i++, n++) {
+                idx[n] = pend[i];
+                nf[n] = synth_record(&s.lay, sec, pend[i], r + n * rs);
+                d[n] = synth_failed(sec, pend[i]) ? NULL : r + n * rs;
+                if (!d[n]) nf[n] = 0;
+                sc[n] = secs_of_(sec, pend[i]);
+            }
+            rc = ntk_archive_write(a, n, idx, d, sc, nf, sec);
+        }
+    }
+    free(r);
+    CHECK_INT(rc, 0);
+    CHECK_INT(ntk_archive_close(a, 1), 0);
+    if (rank == 0) CHECK_INT(verify_archive_(path, &s, 1), 0);
+    int fails = check_nfail_, all = 0;
+    MPI_Allreduce(&fails, &all, 1, MPI_INT, MPI_SUM, comm);
+    if (rank != 0) return all ? 1 : 0;
+    if (all && !fails) check_nfail_ = all;
+    return check_summary("io.finish");
 }
 
 /* ------------------------------------------------------------------ api mode */
@@ -687,6 +781,10 @@ int main(int argc, char **argv)
         rc = mode_api(argc, argv);
     else if (strcmp(argv[1], "child") == 0)
         rc = mode_child(argc, argv);
+    else if (strcmp(argv[1], "partial") == 0)
+        rc = mode_partial(argc, argv);
+    else if (strcmp(argv[1], "finish") == 0)
+        rc = mode_finish(argc, argv);
     MPI_Finalize();
     return rc;
 }
