@@ -191,7 +191,7 @@ static int list_ranks(const char *dir, long **out, long *n)
         (*out)[(*n)++] = r;
     }
     closedir(d);
-    qsort(*out, (size_t)*n, sizeof **out, cmp_long);
+    if (*n > 1) qsort(*out, (size_t)*n, sizeof **out, cmp_long);
     return 0;
 }
 

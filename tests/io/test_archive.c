@@ -434,7 +434,7 @@ static void check_layout_errors_(void)
     CHECK(isnan(rec[485]) && isnan(rec[459])); /* chi: NULL -> NaN */
     synth_t f = s;
     f.lay.n_layer = 1;
-    double recf[4 + 2 + 42 + 3];
+    double recf[6 + 3 + 42 + 3];
     CHECK_INT(ntk_archive_record_size(&f.lay, 0), 6 + 3 + 42 + 3);
     CHECK_INT(ntk_archive_pack(&f.lay, 0, &sh, qs, recf), 0);
     CHECK(recf[0] == 13.5 && recf[5] == 18.5 && recf[6] == -13.5 && recf[9] == 252.0);
