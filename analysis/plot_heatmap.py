@@ -24,6 +24,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.colors as mcolors  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker as mticker  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -74,7 +75,16 @@ def is_log_axis(v):
     if len(v) < 3 or np.any(v <= 0) or np.any(np.diff(v) <= 0):
         return False
     r = v[1:] / v[:-1]
-    return v[-1] / v[0] > 50 and np.std(np.log(r)) < 0.25 * np.mean(np.log(r))
+    return v[-1] / v[0] > 50 and np.std(np.log(r)) < 0.5 * np.mean(np.log(r))
+
+
+def log_ticks(axis, set_scale, values):
+    """Logarithmic axis labelled with the coordinate values themselves (plain numbers)."""
+    set_scale("log")
+    if len(values) <= 16:
+        axis.set_ticks(values)
+    axis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_locator(mticker.NullLocator())
 
 
 def label(ds, name):
@@ -170,11 +180,11 @@ def main(argv=None):
     if not xnum:
         ax.set_xticks(range(len(xs)), [str(s) for s in xs], rotation=30)
     elif is_log_axis(xs):
-        ax.set_xscale("log")
+        log_ticks(ax.xaxis, ax.set_xscale, xs)
     if not ynum:
         ax.set_yticks(range(len(ys)), [str(s) for s in ys])
     elif is_log_axis(ys):
-        ax.set_yscale("log")
+        log_ticks(ax.yaxis, ax.set_yscale, ys)
     ax.set_xlabel(label(ds, x))
     ax.set_ylabel(label(ds, y))
     attrs = ds[qname].attrs
