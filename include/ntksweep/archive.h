@@ -6,7 +6,8 @@
  * crash-safety protocol: docs/archive.md. In short:
  *
  *   /                     attrs Conventions, title, source, spec_hash, layout_hash, completion
- *   /provenance           attrs (versions, compiler, libraries, ...), spec_text, runs/run_NNN
+ *   /provenance           attrs (versions, compiler, libraries, ...), spec_text, and one group
+ *                         run_NNN per run (times, command line, hosts, ranks, completion)
  *   /<section>/           one group per section ("theory", "sim"), readable on its own with
  *                         xarray.open_dataset(path, group=<section>, engine="netcdf4")
  *       <axis>            coordinate variable per grid axis (numbers or string labels)
@@ -26,10 +27,10 @@
  * writes raw data. Functions that take no communicator are serial and need no MPI.
  *
  * Crash safety: every write is first appended to a per-rank journal `<path>.journal/<rank>`
- * (CRC-checked records, fdatasync'd), then written to HDF5; resuming replays the journals into
- * the file, or rebuilds the file from them when it is unreadable. Journals are removed by a
- * complete close. Results are bit-identical whatever the number of ranks and the number of
- * interruptions.
+ * (CRC-checked records, fdatasync'd), then written to HDF5; resuming writes journal records of
+ * points not marked done, compares those marked done bit for bit (rewriting any difference), and
+ * rebuilds the file from the journals when it is unreadable. Journals are removed by a complete
+ * close. Results are bit-identical whatever the number of ranks and the number of interruptions.
  *
  * Not thread-safe: one thread per process calls the archive (HDF5 is built without threads).
  */
