@@ -1714,10 +1714,16 @@ int ntk_archive_write(ntk_archive *a, long n_local, const long *point_idx,
     /* The journal first: once it is on disk, the records survive anything that follows. */
     if (!rc) rc = ntk_journal_append(a->jfd, a->key, jr, n);
     rc = agree(a, rc);
+    /* An epoch in which no rank has a record of this section touches nothing. */
+    long total = n;
+    if (!rc && MPI_Allreduce(&n, &total, 1, MPI_LONG, MPI_MAX, a->comm) != MPI_SUCCESS)
+        rc = ntk_error_set(NTK_EMPI, "archive '%s': MPI_Allreduce failed", a->path);
+    if (!rc && total == 0) goto done;
     if (!rc) rc = agree(a, write_data(a, section, nd, didx, dd));
     if (!rc) rc = agree(a, flush_file(a));
     if (!rc) rc = agree(a, write_status(a, section, n, idx, st, sc, nf));
     if (!rc) rc = agree(a, flush_file(a));
+done:
     free(ord);
     free(idx);
     free(didx);
