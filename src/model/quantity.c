@@ -20,6 +20,8 @@ size_t ntk_qty_size(unsigned dims, const ntk_qty_shape *sh)
         n *= (size_t)sh->n_layer;
     if (dims & NTK_DIM_GROUP)
         n *= (size_t)sh->n_group;
+    if (dims & NTK_DIM_SAMPLE)
+        n *= (size_t)sh->n_sample;
     if (dims & NTK_DIM_STAT)
         n *= (size_t)sh->n_stat;
     if (dims & NTK_DIM_PAIR)

@@ -226,7 +226,7 @@ static void point_cost_(const ntk_sweep *s, ntk_point *pt)
  * or one sample's values (!with_stats; the extras have no per-sample values). */
 static double sim_selected_size_(const ntk_sweep *s, long n_layer, int k, int with_stats)
 {
-    ntk_qty_shape sh = {n_layer, NTK_GROUP_COUNT, NTK_STAT_COUNT, k, k * (k + 1) / 2};
+    ntk_qty_shape sh = {n_layer, NTK_GROUP_COUNT, NTK_STAT_COUNT, k, k * (k + 1) / 2, 0};
     double v = 0.0;
     for (int q = 0; q < N_SIM_QTY; q++)
         if (ntk_sweep_quantity_selected(s, NTK_PART_SIM, sim_names_[q]))
@@ -241,7 +241,7 @@ static double sim_selected_size_(const ntk_sweep *s, long n_layer, int k, int wi
 /* Doubles of one full per-sample record (every record quantity) of a network of depth L. */
 static double sim_record_size_(long depth, int k)
 {
-    ntk_qty_shape sh = {depth + 1, NTK_GROUP_COUNT, 1, k, k * (k + 1) / 2};
+    ntk_qty_shape sh = {depth + 1, NTK_GROUP_COUNT, 1, k, k * (k + 1) / 2, 0};
     double v = 0.0;
     for (int q = 0; q < N_SIM_QTY; q++)
         v += (double)ntk_qty_size(sim_dims_[q], &sh);
@@ -254,8 +254,8 @@ static void point_memory_(ntk_point *pt)
     double k = pt->k, L1 = (double)m->depth + 1.0, n = (double)pt->width;
     double theory = 0.0;
     if (pt->theory) {
-        ntk_qty_shape sh = {(long)L1, NTK_GROUP_COUNT, NTK_STAT_COUNT, pt->k,
-                            pt->k * (pt->k + 1) / 2};
+        ntk_qty_shape sh = {(long)L1, NTK_GROUP_COUNT,         NTK_STAT_COUNT,
+                            pt->k,    pt->k * (pt->k + 1) / 2, 0};
         for (int q = 0; q < NTK_TQ_COUNT; q++)
             theory += 8.0 * (double)ntk_qty_size(theory_dims_[q], &sh);
         theory += 8.0 * 16.0 * k * k; /* per-register kernels */
@@ -420,7 +420,7 @@ double spec_point_archive_bytes(const ntk_sweep *s)
 {
     int k = s->k;
     long L = s->out.layers == NTK_LAYERS_FINAL ? 1 : s->max_depth + 1;
-    ntk_qty_shape sh = {L, NTK_GROUP_COUNT, NTK_STAT_COUNT, k, k * (k + 1) / 2};
+    ntk_qty_shape sh = {L, NTK_GROUP_COUNT, NTK_STAT_COUNT, k, k * (k + 1) / 2, 0};
     double v = 1.0; /* status / completion mask (8 bytes) */
     if (s->theory) {
         for (int q = 0; q < NTK_TQ_COUNT; q++)
