@@ -8,10 +8,10 @@
  *   /                     attrs Conventions, title, source, spec_hash, layout_hash, completion
  *   /provenance           attrs (versions, compiler, libraries, ...), spec_text, and one group
  *                         run_NNN per run (times, command line, hosts, ranks, completion)
- *   /<section>/           one group per section ("theory", "sim"), readable on its own with
+ *   /<section>/           one group per section ("theory", "sim", ...), readable on its own with
  *                         xarray.open_dataset(path, group=<section>, engine="netcdf4")
  *       <axis>            coordinate variable per grid axis (numbers or string labels)
- *       layer group stat pair input   coordinate variables of the result dimensions used
+ *       layer group sample stat pair input   coordinate variables of the result dims used
  *       pair_i pair_j     auxiliary coordinates: the two inputs of each pair
  *       <quantity>        float64 [axes..., quantity dims...], NaN fill, chunked, filtered
  *       status            uint8 [axes...]: 0 pending, 1 done, 2 failed
@@ -88,6 +88,7 @@ typedef struct {
     const char *const *group_names; /* NULL: ntk_group_name(g)                               */
     int n_stat;                     /* statistics (NTK_STAT_COUNT); needed if a quantity has STAT */
     const char *const *stat_names;  /* NULL: ntk_stat_name(s)                                */
+    long n_sample; /* sample dimension (0 .. n_sample-1); needed (>= 1) if a quantity has SAMPLE */
     const ntk_archive_section *sections;
     int n_sections;
     int deflate;       /* 0..9; 0 = no shuffle/deflate                              */
@@ -118,14 +119,15 @@ typedef struct ntk_archive ntk_archive;
 /* ------------------------------------------------------------------ layout helpers (serial) */
 
 /* Validates a layout: names non-empty, unique and free of '/', no clash with the reserved names
- * (layer, group, stat, pair, input, pair_i, pair_j, status, seconds, n_nonfinite), lengths >= 1,
+ * (layer, group, sample, stat, pair, input, pair_i, pair_j, status, seconds, n_nonfinite),
+ * lengths >= 1,
  * finite numeric coordinates, dims valid, deflate 0..9. Returns 0 or NTK_EINVAL naming the
  * offending item. */
 int ntk_archive_layout_check(const ntk_archive_layout *lay);
 /* Number of grid points (product of the axis lengths). */
 long ntk_archive_npoints(const ntk_archive_layout *lay);
 /* Doubles one point of a quantity with these dims occupies in the archive (layer length
- * lay->n_layer). */
+ * lay->n_layer, sample length lay->n_sample). */
 size_t ntk_archive_qty_count(const ntk_archive_layout *lay, unsigned dims);
 /* Doubles in one record of a section: the sum of ntk_archive_qty_count over its quantities, in
  * table order. 0 for a bad section index. */
@@ -134,8 +136,9 @@ size_t ntk_archive_record_size(const ntk_archive_layout *lay, int section);
  * storage). qty[q] is quantity q of the section's table shaped for *sh (quantity.h), or NULL for
  * all-NaN. The layer dimension is padded with NaN beyond sh->n_layer rows when lay->n_layer > 1
  * (which needs sh->n_layer <= lay->n_layer); when lay->n_layer == 1 only the last row
- * (sh->n_layer - 1) is kept. The other dims of *sh must equal the layout's. Returns 0 or
- * NTK_EINVAL. */
+ * (sh->n_layer - 1) is kept. The sample dimension is padded with NaN beyond sh->n_sample samples
+ * (0 <= sh->n_sample <= lay->n_sample). The other dims of *sh must equal the layout's. Returns 0
+ * or NTK_EINVAL. */
 int ntk_archive_pack(const ntk_archive_layout *lay, int section, const ntk_qty_shape *sh,
                      const double *const *qty, double *record);
 

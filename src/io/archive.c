@@ -234,6 +234,13 @@ static uint64_t layout_hash_(const ntk_archive_layout *lay)
     h = fnv_i64(h, lay->n_stat);
     for (int s = 0; s < lay->n_stat; s++)
         h = fnv_str(h, stat_name_(lay, s));
+    /* The sample length enters only when a quantity has the sample dim, so that layouts without
+     * one keep the hash they had before the dim existed. */
+    unsigned used = 0;
+    for (int s = 0; s < lay->n_sections; s++)
+        for (int q = 0; q < lay->sections[s].n_qty; q++)
+            used |= lay->sections[s].qty[q].dims;
+    if (used & NTK_DIM_SAMPLE) h = fnv_i64(h, lay->n_sample);
     h = fnv_i64(h, lay->n_sections);
     for (int s = 0; s < lay->n_sections; s++) {
         h = fnv_str(h, lay->sections[s].name);
@@ -289,6 +296,7 @@ static int archive_new_(const char *path, const ntk_archive_layout *lay, const c
                 Q->shape[r++] = a->grid[i];
             if (Q->dims & NTK_DIM_LAYER) Q->shape[r++] = (hsize_t)lay->n_layer;
             if (Q->dims & NTK_DIM_GROUP) Q->shape[r++] = (hsize_t)lay->n_group;
+            if (Q->dims & NTK_DIM_SAMPLE) Q->shape[r++] = (hsize_t)lay->n_sample;
             if (Q->dims & NTK_DIM_STAT) Q->shape[r++] = (hsize_t)lay->n_stat;
             if (Q->dims & NTK_DIM_PAIR)
                 Q->shape[r++] = (hsize_t)(lay->k * (lay->k + 1) / 2);
@@ -456,7 +464,9 @@ static int make_scale(hid_t d, const char *name)
     return 0;
 }
 
-/* Chunk shape of quantity Q: full records of one or a few points (along the fastest axes). */
+/* Chunk shape of quantity Q: full records of one or a few points (along the fastest axes). A
+ * record above CHUNK_MAX_BYTES is split along layer, and one whose layer row (or, without layer,
+ * whole record) still exceeds it along sample too. */
 static void chunk_shape(const ntk_archive *a, const ntk_archive_layout *lay, const ntk_ar_qty *Q,
                         hsize_t *chunk)
 {
@@ -468,6 +478,14 @@ static void chunk_shape(const ntk_archive *a, const ntk_archive_layout *lay, con
         hsize_t rows = (hsize_t)(CHUNK_MAX_BYTES / row);
         chunk[a->n_axes] = rows < 1 ? 1 : rows;
         rec_bytes = (size_t)chunk[a->n_axes] * row;
+    }
+    if (rec_bytes > CHUNK_MAX_BYTES && (Q->dims & NTK_DIM_SAMPLE)) {
+        /* Dims before sample: layer (now one row) and group (kept whole). */
+        int r = a->n_axes + ((Q->dims & NTK_DIM_LAYER) != 0) + ((Q->dims & NTK_DIM_GROUP) != 0);
+        size_t per = rec_bytes / (size_t)lay->n_sample; /* bytes of one sample in the chunk */
+        hsize_t ns = (hsize_t)(CHUNK_MAX_BYTES / per);
+        chunk[r] = ns < 1 ? 1 : ns;
+        rec_bytes = (size_t)chunk[r] * per;
     }
     hsize_t p = lay->chunk_points > 0 ? (hsize_t)lay->chunk_points
                                       : (hsize_t)(CHUNK_MIN_BYTES / (rec_bytes ? rec_bytes : 1));
@@ -491,11 +509,13 @@ static int attach_scales(hid_t d, const char *name, int n_axes, const hid_t *ax,
     for (int i = 0; i < n_axes; i++, r++)
         if (H5DSattach_scale(d, ax[i], (unsigned)r) < 0)
             return ntk_h5_fail("cannot attach axis %d to '%s'", i, name);
-    const unsigned bits[4] = {NTK_DIM_LAYER, NTK_DIM_GROUP, NTK_DIM_STAT,
+    /* own[]: layer, group, stat, pair, input, sample; attached in quantity.h's dim order. */
+    const unsigned bits[5] = {NTK_DIM_LAYER, NTK_DIM_GROUP, NTK_DIM_SAMPLE, NTK_DIM_STAT,
                               NTK_DIM_PAIR | NTK_DIM_INPUT};
-    for (int k = 0; k < 4; k++) {
+    const int which[4] = {0, 1, 5, 2};
+    for (int k = 0; k < 5; k++) {
         if (!(dims & bits[k])) continue;
-        hid_t sc = k < 3 ? own[k] : ((dims & NTK_DIM_PAIR) ? own[3] : own[4]);
+        hid_t sc = k < 4 ? own[which[k]] : ((dims & NTK_DIM_PAIR) ? own[3] : own[4]);
         if (H5DSattach_scale(d, sc, (unsigned)r) < 0)
             return ntk_h5_fail("cannot attach dimension %d to '%s'", r, name);
         r++;
@@ -527,7 +547,7 @@ static int build_section(const ntk_archive *a, hid_t file, const ntk_archive_lay
     hid_t g = gcpl >= 0 ? H5Gcreate2(file, ls->name, H5P_DEFAULT, gcpl, H5P_DEFAULT) : -1;
     if (gcpl >= 0) H5Pclose(gcpl);
     if (g < 0) return ntk_h5_fail("cannot create group '/%s'", ls->name);
-    hid_t ax[NTK_AR_MAX_AXES], own[5] = {-1, -1, -1, -1, -1}, extra[2] = {-1, -1};
+    hid_t ax[NTK_AR_MAX_AXES], own[6] = {-1, -1, -1, -1, -1, -1}, extra[2] = {-1, -1};
     int n_ax = 0, rc = 0;
     double nan = NAN;
     int64_t *lv = NULL;
@@ -594,6 +614,22 @@ static int build_section(const ntk_archive *a, hid_t file, const ntk_archive_lay
                                         ? "final layer of each point (the network at its depth)"
                                         : "layer l: the network after block l; rows beyond a "
                                           "point's depth are NaN"));
+    }
+    if (!rc && (used & NTK_DIM_SAMPLE)) {
+        int64_t *sv = malloc((size_t)lay->n_sample * sizeof *sv);
+        if (!sv) rc = ntk_error_set(NTK_ENOMEM, "out of memory");
+        for (long i = 0; !rc && i < lay->n_sample; i++)
+            sv[i] = i;
+        if (!rc) {
+            own[5] =
+                dset_1d(g, "sample", H5T_STD_I64LE, H5T_NATIVE_INT64, (hsize_t)lay->n_sample, sv);
+            rc = make_scale(own[5], "sample");
+        }
+        if (!rc)
+            rc = coord_attrs(own[5], "1", "sample",
+                             "Monte-Carlo sample number (the sampled network); samples a point "
+                             "did not keep are NaN");
+        free(sv);
     }
     if (!rc && (used & (NTK_DIM_GROUP | NTK_DIM_STAT))) {
         int n = lay->n_group > lay->n_stat ? lay->n_group : lay->n_stat;
@@ -734,7 +770,7 @@ static int build_section(const ntk_archive *a, hid_t file, const ntk_archive_lay
     }
     for (int e = 1; e >= 0; e--)
         if (extra[e] >= 0) H5Dclose(extra[e]);
-    for (int i = 4; i >= 0; i--)
+    for (int i = 5; i >= 0; i--)
         if (own[i] >= 0) H5Dclose(own[i]);
     for (int i = n_ax - 1; i >= 0; i--)
         if (ax[i] >= 0) H5Dclose(ax[i]);

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #define NTK_AR_MAX_AXES 16
-#define NTK_AR_MAX_RANK (NTK_AR_MAX_AXES + 4)
+#define NTK_AR_MAX_RANK (NTK_AR_MAX_AXES + 5)
 
 /* Names fixed by the file format (docs/archive.md). */
 #define NTK_AR_STATUS    "status"
@@ -17,7 +17,8 @@
 #define NTK_AR_NONFINITE "n_nonfinite"
 #define NTK_AR_PROV      "provenance"
 
-/* One quantity dataset: [grid axes..., layer, group, stat, pair|input] (dims present only). */
+/* One quantity dataset: [grid axes..., layer, group, sample, stat, pair|input] (dims present
+ * only). */
 typedef struct {
     char *name;
     unsigned dims;

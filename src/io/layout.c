@@ -8,9 +8,9 @@
 
 #define NTK_ARCHIVE_MAX_AXES 16
 
-static const char *const reserved_[] = {"layer",   "group",       "stat",      "pair",
-                                        "input",   "pair_i",      "pair_j",    "status",
-                                        "seconds", "n_nonfinite", "provenance"};
+static const char *const reserved_[] = {"layer",  "group",   "sample",      "stat",
+                                        "pair",   "input",   "pair_i",      "pair_j",
+                                        "status", "seconds", "n_nonfinite", "provenance"};
 
 static int bad_name(const char *what, const char *name)
 {
@@ -115,8 +115,8 @@ int ntk_archive_layout_check(const ntk_archive_layout *lay)
             int r = clash("quantity", d->name, seen, nseen_s);
             if (r) return ntk_error_prefix(r, "section '%s'", sec->name);
             if (nseen_s < 256) seen[nseen_s++] = d->name;
-            unsigned all =
-                NTK_DIM_LAYER | NTK_DIM_GROUP | NTK_DIM_STAT | NTK_DIM_PAIR | NTK_DIM_INPUT;
+            unsigned all = NTK_DIM_LAYER | NTK_DIM_GROUP | NTK_DIM_SAMPLE | NTK_DIM_STAT |
+                           NTK_DIM_PAIR | NTK_DIM_INPUT;
             if ((d->dims & ~all) || ((d->dims & NTK_DIM_PAIR) && (d->dims & NTK_DIM_INPUT)))
                 return ntk_error_set(NTK_EINVAL,
                                      "archive layout: quantity '%s/%s' has invalid dims 0x%x",
@@ -124,6 +124,10 @@ int ntk_archive_layout_check(const ntk_archive_layout *lay)
             if ((d->dims & NTK_DIM_GROUP) && lay->n_group < 1)
                 return ntk_error_set(NTK_EINVAL,
                                      "archive layout: quantity '%s/%s' needs n_group >= 1",
+                                     sec->name, d->name);
+            if ((d->dims & NTK_DIM_SAMPLE) && lay->n_sample < 1)
+                return ntk_error_set(NTK_EINVAL,
+                                     "archive layout: quantity '%s/%s' needs n_sample >= 1",
                                      sec->name, d->name);
             if ((d->dims & NTK_DIM_STAT) && lay->n_stat < 1)
                 return ntk_error_set(NTK_EINVAL,
@@ -144,7 +148,8 @@ long ntk_archive_npoints(const ntk_archive_layout *lay)
 
 size_t ntk_archive_qty_count(const ntk_archive_layout *lay, unsigned dims)
 {
-    ntk_qty_shape sh = {lay->n_layer, lay->n_group, lay->n_stat, lay->k, lay->k * (lay->k + 1) / 2};
+    ntk_qty_shape sh = {lay->n_layer, lay->n_group, lay->n_stat, lay->k, lay->k * (lay->k + 1) / 2,
+                        lay->n_sample};
     return ntk_qty_size(dims, &sh);
 }
 
@@ -187,18 +192,39 @@ int ntk_archive_pack(const ntk_archive_layout *lay, int section, const ntk_qty_s
                                  "archive pack: quantity '%s/%s' is shaped for other "
                                  "groups/stats/inputs than the archive",
                                  s->name, s->qty[q].name);
-        if (!(dims & NTK_DIM_LAYER)) {
-            memcpy(dst, qty[q], cnt * sizeof(double));
-            continue;
+        if ((dims & NTK_DIM_SAMPLE) && (sh->n_sample < 0 || sh->n_sample > lay->n_sample))
+            return ntk_error_set(NTK_EINVAL,
+                                 "archive pack: quantity '%s/%s' has %ld samples, the archive "
+                                 "keeps %ld",
+                                 s->name, s->qty[q].name, sh->n_sample, lay->n_sample);
+        /* [layer][group][sample][rest]: outer rows of the archive (layer x group), each holding
+         * n_sample sample blocks of `rest` doubles. */
+        long n_lay = (dims & NTK_DIM_LAYER) ? lay->n_layer : 1;
+        size_t n_grp = (dims & NTK_DIM_GROUP) ? (size_t)lay->n_group : 1;
+        size_t s_dst = (dims & NTK_DIM_SAMPLE) ? (size_t)lay->n_sample : 1;
+        size_t s_src = (dims & NTK_DIM_SAMPLE) ? (size_t)sh->n_sample : 1;
+        size_t rest = cnt / ((size_t)n_lay * n_grp * s_dst);
+        size_t src_row = n_grp * s_src * rest; /* doubles per source layer row */
+        for (long l = 0; l < n_lay; l++) {
+            double *drow = dst + (size_t)l * n_grp * s_dst * rest;
+            long sl = !(dims & NTK_DIM_LAYER) ? 0 : (lay->n_layer == 1 ? sh->n_layer - 1 : l);
+            if (sl >= sh->n_layer) {
+                for (size_t i = 0; i < n_grp * s_dst * rest; i++)
+                    drow[i] = NAN;
+                continue;
+            }
+            const double *srow = qty[q] + (size_t)sl * src_row;
+            if (s_src == s_dst) {
+                memcpy(drow, srow, src_row * sizeof(double));
+                continue;
+            }
+            for (size_t g = 0; g < n_grp; g++) {
+                double *d = drow + g * s_dst * rest;
+                if (s_src) memcpy(d, srow + g * s_src * rest, s_src * rest * sizeof(double));
+                for (size_t i = s_src * rest; i < s_dst * rest; i++)
+                    d[i] = NAN;
+            }
         }
-        size_t row = cnt / (size_t)lay->n_layer; /* doubles per layer row */
-        if (lay->n_layer == 1) {
-            memcpy(dst, qty[q] + (size_t)(sh->n_layer - 1) * row, row * sizeof(double));
-            continue;
-        }
-        memcpy(dst, qty[q], (size_t)sh->n_layer * row * sizeof(double));
-        for (size_t i = (size_t)sh->n_layer * row; i < cnt; i++)
-            dst[i] = NAN;
     }
     return 0;
 }

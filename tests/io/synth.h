@@ -3,9 +3,11 @@
  * Grid: sigma_w (5 values) x depth (5 values, same length on purpose: netCDF's anonymous-
  * dimension trap) x act (2 labels, with the auxiliary coordinate act_mult) = 50 points; k = 3
  * inputs (6 pairs); layer length 9 (max depth 8 + 1), rows beyond a point's depth NaN.
- * Sections: "theory" (4 quantities) and "sim" (4 quantities, with stat dims and quantities
- * without a layer dim). Values are hashed from (section, point, quantity, element), with +inf
- * and -inf sprinkled in; some points fail (NULL record).
+ * Sections: "theory" (4 quantities), "sim" (4 quantities, with stat dims and quantities
+ * without a layer dim) and "samples" (3 per-sample quantities over a sample dimension of 4,
+ * alone and between layer/group and pair/input; point p keeps 1 + p % 4 samples, the others are
+ * NaN). Values are hashed from (section, point, quantity, element), with +inf and -inf sprinkled
+ * in; some points fail (NULL record).
  */
 #ifndef NTKSWEEP_TESTS_IO_SYNTH_H
 #define NTKSWEEP_TESTS_IO_SYNTH_H
@@ -38,12 +40,22 @@ static const ntk_qty_desc synth_sim_[4] = {
     {"loss", "L", "1", "a statistic without layers", NTK_DIM_STAT},
     {"c_final", "c^L", "1", "final correlation", NTK_DIM_PAIR}};
 
-#define SYNTH_NPOINTS 50
-#define SYNTH_NLAYER  9
+static const ntk_qty_desc synth_samples_[3] = {
+    {"ntk", "G(x,x')", "variance", "empirical NTK of each sampled network",
+     NTK_DIM_SAMPLE | NTK_DIM_PAIR},
+    {"chi", "chi^l", "1", "gradient ratio of each sampled network",
+     NTK_DIM_LAYER | NTK_DIM_SAMPLE | NTK_DIM_INPUT},
+    {"ntk_layer", "G_{l,g}", "variance", "NTK per block and group of each sampled network",
+     NTK_DIM_LAYER | NTK_DIM_GROUP | NTK_DIM_SAMPLE | NTK_DIM_PAIR}};
+
+#define SYNTH_NPOINTS   50
+#define SYNTH_NLAYER    9
+#define SYNTH_NSECTIONS 3
+#define SYNTH_NSAMPLE   4
 
 typedef struct {
     ntk_archive_axis axes[3];
-    ntk_archive_section sec[2];
+    ntk_archive_section sec[SYNTH_NSECTIONS];
     ntk_archive_layout lay;
     ntk_archive_kv kv[2];
     ntk_archive_prov prov;
@@ -60,6 +72,8 @@ static inline void synth_init(synth_t *s, long chunk_points, int deflate, int fl
     s->axes[2] = (ntk_archive_axis){"act", NULL, "activation", 2, NULL, synth_act_, synth_aux_, 1};
     s->sec[0] = (ntk_archive_section){"theory", "infinite-width theory", synth_theory_, 4};
     s->sec[1] = (ntk_archive_section){"sim", "finite-width Monte-Carlo statistics", synth_sim_, 4};
+    s->sec[2] =
+        (ntk_archive_section){"samples", "per-sample Monte-Carlo values", synth_samples_, 3};
     s->lay = (ntk_archive_layout){0};
     s->lay.axes = s->axes;
     s->lay.n_axes = 3;
@@ -67,8 +81,9 @@ static inline void synth_init(synth_t *s, long chunk_points, int deflate, int fl
     s->lay.k = 3;
     s->lay.n_group = NTK_GROUP_COUNT;
     s->lay.n_stat = NTK_STAT_COUNT;
+    s->lay.n_sample = SYNTH_NSAMPLE;
     s->lay.sections = s->sec;
-    s->lay.n_sections = 2;
+    s->lay.n_sections = SYNTH_NSECTIONS;
     s->lay.deflate = deflate;
     s->lay.fletcher32 = fletcher32;
     s->lay.chunk_points = chunk_points;
@@ -92,7 +107,13 @@ static inline uint64_t synth_mix_(uint64_t x)
     return x;
 }
 
-/* 1 if the point's record of this section is a failure (NULL data). */
+/* Samples point p keeps (the "samples" section; the others are NaN). */
+static inline long synth_kept_of(long p)
+{
+    return 1 + p % SYNTH_NSAMPLE;
+}
+
+/* 1 if the point's record of this section is a failure (NULL data; "samples" fails with "sim"). */
 static inline int synth_failed(int sec, long p)
 {
     return sec == 0 ? p == 3 : p % 17 == 5;
@@ -113,12 +134,19 @@ static inline long synth_record(const ntk_archive_layout *lay, int sec, long p, 
     long ninf = 0;
     for (int q = 0; q < s->n_qty; q++) {
         size_t cnt = ntk_archive_qty_count(lay, s->qty[q].dims);
-        size_t row = (s->qty[q].dims & NTK_DIM_LAYER) ? cnt / (size_t)lay->n_layer : cnt;
+        unsigned dims = s->qty[q].dims;
+        size_t row = (dims & NTK_DIM_LAYER) ? cnt / (size_t)lay->n_layer : cnt;
+        /* [layer][group][sample][rest]: doubles of one sample, and the sample count */
+        size_t ns = (dims & NTK_DIM_SAMPLE) ? (size_t)lay->n_sample : 1;
+        size_t per_sample = cnt / (size_t)((dims & NTK_DIM_LAYER) ? lay->n_layer : 1) /
+                            (size_t)((dims & NTK_DIM_GROUP) ? lay->n_group : 1) / ns;
         for (size_t e = 0; e < cnt; e++) {
             uint64_t h = synth_mix_(((uint64_t)sec << 56) ^ ((uint64_t)p << 32) ^
                                     ((uint64_t)q << 24) ^ (uint64_t)e ^ 0x5eedULL);
             double v = ((double)(h >> 11) * 0x1p-53 - 0.5) * 37.0;
-            if ((s->qty[q].dims & NTK_DIM_LAYER) && (long)(e / row) > synth_depth_of(p))
+            if ((dims & NTK_DIM_LAYER) && (long)(e / row) > synth_depth_of(p))
+                v = NAN;
+            else if ((dims & NTK_DIM_SAMPLE) && (long)((e / per_sample) % ns) >= synth_kept_of(p))
                 v = NAN;
             else if (h % 97 == 0) {
                 v = (h & 1) ? INFINITY : -INFINITY;
@@ -129,6 +157,15 @@ static inline long synth_record(const ntk_archive_layout *lay, int sec, long p, 
         off += cnt;
     }
     return ninf;
+}
+
+/* Largest record over the sections, in doubles. */
+static inline size_t synth_max_record(const ntk_archive_layout *lay)
+{
+    size_t m = 0;
+    for (int s = 0; s < lay->n_sections; s++)
+        if (ntk_archive_record_size(lay, s) > m) m = ntk_archive_record_size(lay, s);
+    return m;
 }
 
 #endif

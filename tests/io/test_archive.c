@@ -66,7 +66,7 @@ static long verify_archive_(const char *path, const synth_t *s, int expect_compl
         return 1;
     }
     long bad = 0;
-    for (int sec = 0; sec < 2; sec++) {
+    for (int sec = 0; sec < s->lay.n_sections; sec++) {
         size_t n = ntk_archive_record_size(&s->lay, sec);
         double *want = malloc(n * sizeof *want), *got = malloc(n * sizeof *got);
         for (long p = 0; p < SYNTH_NPOINTS; p++) {
@@ -111,20 +111,22 @@ static long verify_archive_(const char *path, const synth_t *s, int expect_compl
 static int write_points_(ntk_archive *a, const synth_t *s, const long *mine, long nmine, int epoch,
                          MPI_Comm comm)
 {
-    size_t rs[2] = {ntk_archive_record_size(&s->lay, 0), ntk_archive_record_size(&s->lay, 1)};
+    size_t rs[SYNTH_NSECTIONS];
+    for (int sec = 0; sec < SYNTH_NSECTIONS; sec++)
+        rs[sec] = ntk_archive_record_size(&s->lay, sec);
     long nep = (nmine + epoch - 1) / epoch, maxep = 0;
     MPI_Allreduce(&nep, &maxep, 1, MPI_LONG, MPI_MAX, comm);
-    double *recs = malloc((size_t)epoch * (rs[1] > rs[0] ? rs[1] : rs[0]) * sizeof(double));
+    double *recs = malloc((size_t)epoch * synth_max_record(&s->lay) * sizeof(double));
     const double **data = malloc((size_t)epoch * sizeof *data);
     long *idx = malloc((size_t)epoch * sizeof *idx), *nf = malloc((size_t)epoch * sizeof *nf);
     double *sc = malloc((size_t)epoch * sizeof *sc);
     int rc = 0;
     for (long e = 0; e < maxep && !rc; e++) {
-        for (int sec = 0; sec < 2 && !rc; sec++) {
+        for (int sec = 0; sec < SYNTH_NSECTIONS && !rc; sec++) {
             long n = 0;
             for (long i = e * epoch; i < nmine && i < (e + 1) * epoch; i++, n++) {
                 /* Sections take the rank's points in opposite orders: unsorted input. */
-                long p = sec == 0 ? mine[i] : mine[nmine - 1 - i];
+                long p = sec != 1 ? mine[i] : mine[nmine - 1 - i];
                 idx[n] = p;
                 double *r = recs + (size_t)n * rs[sec];
                 nf[n] = synth_record(&s->lay, sec, p, r);
@@ -186,18 +188,19 @@ static void check_info_(const char *path, const synth_t *s)
     CHECK(strstr(txt, "act                 2 labels: relu, tanh") != NULL);
     CHECK(strstr(txt, "  | name: io-test") != NULL);
     /* Per-quantity inf counts over done points. */
-    for (int sec = 0; sec < 2; sec++) {
-        const char *sname = sec ? "section sim" : "section theory";
+    for (int sec = 0; sec < SYNTH_NSECTIONS; sec++) {
+        char sname[64];
+        snprintf(sname, sizeof sname, "section %s", s->sec[sec].name);
         const char *at = strstr(txt, sname);
         CHECK(at != NULL);
-        for (int q = 0; at && q < 4; q++) {
+        for (int q = 0; at && q < s->sec[sec].n_qty; q++) {
             char key[64];
             snprintf(key, sizeof key, "\n  %-14s ", s->sec[sec].qty[q].name);
             const char *line = strstr(at, key);
             long inf = -1;
             if (line && strstr(line, "inf=")) sscanf(strstr(line, "inf=") + 4, "%ld", &inf);
             char what[96];
-            snprintf(what, sizeof what, "info: inf count of %s/%s", sec ? "sim" : "theory",
+            snprintf(what, sizeof what, "info: inf count of %s/%s", s->sec[sec].name,
                      s->sec[sec].qty[q].name);
             check_report_(inf == count_inf_(s, sec, q), __FILE__, __LINE__, what);
         }
@@ -334,9 +337,9 @@ static int mode_finish(int argc, char **argv)
     for (long p = 0; p < SYNTH_NPOINTS; p++)
         done += mask[p] != NTK_ARCHIVE_PENDING;
     CHECK(done > 0 && done < SYNTH_NPOINTS);
-    size_t rs = ntk_archive_record_size(&s.lay, 1);
+    size_t rs = synth_max_record(&s.lay);
     double *r = malloc(4 * rs * sizeof *r);
-    for (int sec = 0; sec < 2 && !rc; sec++) {
+    for (int sec = 0; sec < SYNTH_NSECTIONS && !rc; sec++) {
         const unsigned char *st = ntk_archive_open_status(a, sec);
         long pend[SYNTH_NPOINTS], np = 0, k = 0;
         for (long p = 0; p < SYNTH_NPOINTS; p++)
@@ -380,7 +383,11 @@ static void check_layout_errors_(void)
     CHECK_INT(ntk_archive_record_size(&s.lay, 0), 486);
     /* sim: ntk 9x7x6 + grad 9x7x7x3 + loss 7 + c_final 6 = 1714 doubles. */
     CHECK_INT(ntk_archive_record_size(&s.lay, 1), 1714);
-    CHECK_INT(ntk_archive_record_size(&s.lay, 2), 0);
+    /* samples: ntk 4x6 + chi 9x4x3 + ntk_layer 9x7x4x6 = 1644 doubles. */
+    CHECK_INT(ntk_archive_record_size(&s.lay, 2), 1644);
+    CHECK_INT(ntk_archive_record_size(&s.lay, 3), 0);
+    CHECK_INT(ntk_archive_qty_count(&s.lay, NTK_DIM_SAMPLE), 4);
+    CHECK_INT(ntk_archive_qty_count(&s.lay, NTK_DIM_LAYER | NTK_DIM_SAMPLE | NTK_DIM_STAT), 252);
 
     synth_t b = s;
     b.axes[1].name = "sigma_w";
@@ -407,6 +414,20 @@ static void check_layout_errors_(void)
     b.lay.sections = b.sec;
     CHECK_INT(ntk_archive_layout_check(&b.lay), NTK_EINVAL);
     CHECK(strstr(ntk_error_msg(), "theory/x") != NULL);
+    /* A quantity with the sample dim needs n_sample >= 1; "sample" is a reserved name. */
+    b = s;
+    b.lay.n_sample = 0;
+    CHECK_INT(ntk_archive_layout_check(&b.lay), NTK_EINVAL);
+    CHECK(strstr(ntk_error_msg(), "samples/ntk") != NULL && strstr(ntk_error_msg(), "n_sample"));
+    b = s;
+    b.lay.n_sections = 2; /* no sample quantity: n_sample is not needed */
+    b.lay.n_sample = 0;
+    CHECK_INT(ntk_archive_layout_check(&b.lay), 0);
+    b = s;
+    b.axes[1].name = "sample";
+    b.lay.axes = b.axes;
+    CHECK_INT(ntk_archive_layout_check(&b.lay), NTK_EINVAL);
+    CHECK(strstr(ntk_error_msg(), "reserved") != NULL);
     ntk_qty_desc clashq[1] = {{"depth", "d", "1", "clashes with an axis", NTK_DIM_LAYER}};
     b = s;
     b.sec[0].qty = clashq;
@@ -419,7 +440,7 @@ static void check_layout_errors_(void)
 
     /* Packing: 3 engine rows into 9 archive rows (NaN padded); final-layer layouts keep the last
      * engine row. */
-    ntk_qty_shape sh = {3, NTK_GROUP_COUNT, NTK_STAT_COUNT, 3, 6};
+    ntk_qty_shape sh = {3, NTK_GROUP_COUNT, NTK_STAT_COUNT, 3, 6, 0};
     double q[3 * 6], lq[3 * 3], ng[3 * 7 * 6];
     for (int i = 0; i < 18; i++)
         q[i] = 1.5 + i;
@@ -440,10 +461,131 @@ static void check_layout_errors_(void)
     CHECK_INT(ntk_archive_record_size(&f.lay, 0), 6 + 3 + 42 + 3);
     CHECK_INT(ntk_archive_pack(&f.lay, 0, &sh, qs, recf), 0);
     CHECK(recf[0] == 13.5 && recf[5] == 18.5 && recf[6] == -13.5 && recf[9] == 252.0);
-    ntk_qty_shape big = {10, NTK_GROUP_COUNT, NTK_STAT_COUNT, 3, 6};
+    ntk_qty_shape big = {10, NTK_GROUP_COUNT, NTK_STAT_COUNT, 3, 6, 0};
     CHECK_INT(ntk_archive_pack(&s.lay, 0, &big, qs, rec), NTK_EINVAL);
-    ntk_qty_shape k2 = {3, NTK_GROUP_COUNT, NTK_STAT_COUNT, 2, 3};
+    ntk_qty_shape k2 = {3, NTK_GROUP_COUNT, NTK_STAT_COUNT, 2, 3, 0};
     CHECK_INT(ntk_archive_pack(&s.lay, 0, &k2, qs, rec), NTK_EINVAL);
+
+    /* Sample dim: 2 engine samples of 3 rows into 4 archive samples of 9 rows, NaN padded along
+     * both; [layer][group][sample][pair|input] (quantity.h). */
+    ntk_qty_shape ss = {3, NTK_GROUP_COUNT, 1, 3, 6, 2};
+    double sn[2 * 6], sc[3 * 2 * 3], sl[3 * 7 * 2 * 6];
+    for (int i = 0; i < 12; i++)
+        sn[i] = 100.0 + i; /* sample s, pair p at s * 6 + p */
+    for (int i = 0; i < 18; i++)
+        sc[i] = -1.0 - i; /* row l, sample s, input i at (l * 2 + s) * 3 + i */
+    for (int i = 0; i < 252; i++)
+        sl[i] = 0.5 * i; /* row l, group g, sample s, pair p at ((l * 7 + g) * 2 + s) * 6 + p */
+    const double *ssq[3] = {sn, sc, sl};
+    double srec[1644];
+    CHECK_INT(ntk_archive_pack(&s.lay, 2, &ss, ssq, srec), 0);
+    long bad_pack = 0;
+    for (int smp = 0; smp < 4; smp++)
+        for (int p = 0; p < 6; p++) {
+            double v = srec[smp * 6 + p];
+            bad_pack += smp < 2 ? v != sn[smp * 6 + p] : !isnan(v);
+        }
+    for (int l = 0; l < 9; l++)
+        for (int smp = 0; smp < 4; smp++)
+            for (int i = 0; i < 3; i++) {
+                double v = srec[24 + (l * 4 + smp) * 3 + i];
+                bad_pack += l < 3 && smp < 2 ? v != sc[(l * 2 + smp) * 3 + i] : !isnan(v);
+            }
+    for (int l = 0; l < 9; l++)
+        for (int g = 0; g < 7; g++)
+            for (int smp = 0; smp < 4; smp++)
+                for (int p = 0; p < 6; p++) {
+                    double v = srec[132 + ((l * 7 + g) * 4 + smp) * 6 + p];
+                    bad_pack +=
+                        l < 3 && smp < 2 ? v != sl[((l * 7 + g) * 2 + smp) * 6 + p] : !isnan(v);
+                }
+    CHECK_INT(bad_pack, 0);
+    /* All samples kept, final-layer layout (the last engine row); no samples: all NaN. */
+    synth_t fs = s;
+    fs.lay.n_layer = 1;
+    fs.lay.n_sample = 2;
+    double srec1[2 * 6 + 2 * 3 + 7 * 2 * 6];
+    CHECK_INT(ntk_archive_record_size(&fs.lay, 2), 2 * 6 + 2 * 3 + 7 * 2 * 6);
+    CHECK_INT(ntk_archive_pack(&fs.lay, 2, &ss, ssq, srec1), 0);
+    CHECK(memcmp(srec1, sn, sizeof sn) == 0 && memcmp(srec1 + 12, sc + 12, 6 * sizeof *sc) == 0 &&
+          memcmp(srec1 + 18, sl + 2 * 84, 84 * sizeof *sl) == 0);
+    ntk_qty_shape s0 = ss;
+    s0.n_sample = 0;
+    CHECK_INT(ntk_archive_pack(&s.lay, 2, &s0, ssq, srec), 0);
+    int all_nan = 1;
+    for (int i = 0; i < 1644; i++)
+        all_nan &= isnan(srec[i]) != 0;
+    CHECK(all_nan);
+    ntk_qty_shape s5 = ss;
+    s5.n_sample = 5; /* more samples than the archive keeps */
+    CHECK_INT(ntk_archive_pack(&s.lay, 2, &s5, ssq, srec), NTK_EINVAL);
+}
+
+/* Per-sample records above the 1 MiB chunk limit (split along layer and sample): written by
+ * two ranks, read back bit for bit; another sample length is another layout. */
+static void big_samples_(const char *dir, MPI_Comm comm)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    static const double pv[2] = {0.0, 1.0};
+    ntk_archive_axis ax = {"point", NULL, "grid point", 2, pv, NULL, NULL, 0};
+    static const ntk_qty_desc q[2] = {
+        {"ntk_layer", "G_l", "variance", "per block",
+         NTK_DIM_LAYER | NTK_DIM_SAMPLE | NTK_DIM_PAIR},
+        {"ntk", "G", "variance", "full depth", NTK_DIM_SAMPLE | NTK_DIM_PAIR}};
+    ntk_archive_section sec = {"samples", "per-sample values", q, 2};
+    ntk_archive_layout lay = {0};
+    lay.axes = &ax;
+    lay.n_axes = 1;
+    lay.n_layer = 3;
+    lay.k = 3;
+    lay.n_sample = 30000; /* a layer row is 1.44 MB: chunks of 21845 samples */
+    lay.sections = &sec;
+    lay.n_sections = 1;
+    lay.fletcher32 = 1;
+    ntk_archive_prov prov = {"big", "", "fnv1a64:00000000000000b1", NULL, NULL, 0};
+    char path[4200];
+    snprintf(path, sizeof path, "%s/big_samples.h5", dir);
+    if (rank == 0) rm_archive_(path);
+    MPI_Barrier(comm);
+    size_t n = ntk_archive_record_size(&lay, 0);
+    CHECK_INT(n, (3 * 30000 + 30000) * 6);
+    double *rec = malloc(2 * n * sizeof *rec);
+    for (size_t i = 0; i < 2 * n; i++)
+        rec[i] = i % 7919 == 0 ? NAN : ((double)synth_mix_(i) * 0x1p-64 - 0.5) * 1e3;
+    ntk_archive *a = NULL;
+    int rc = ntk_archive_create(&comm, path, &lay, &prov, 0, &a);
+    CHECK_INT(rc, 0);
+    if (!rc) { /* one point per rank on ranks 0 and 1; both on a single rank */
+        int size;
+        MPI_Comm_size(comm, &size);
+        long idx[2] = {rank, 1};
+        const double *d[2] = {rec + (size_t)rank * n, rec + n};
+        long nw = rank >= 2 ? 0 : (size == 1 ? 2 : 1);
+        CHECK_INT(ntk_archive_write(a, nw, idx, d, NULL, NULL, 0), 0);
+        CHECK_INT(ntk_archive_close(a, 1), 0);
+    }
+    if (rank == 0) {
+        ntk_archive *r = NULL;
+        double *got = malloc(n * sizeof *got);
+        CHECK_INT(ntk_archive_open_read(path, &lay, &r), 0);
+        for (long p = 0; r && p < 2; p++) {
+            unsigned char st = 0;
+            CHECK_INT(ntk_archive_read(r, 0, p, got, &st, NULL, NULL), 0);
+            CHECK(st == NTK_ARCHIVE_DONE && memcmp(got, rec + (size_t)p * n, n * sizeof *got) == 0);
+        }
+        ntk_archive_close(r, 0);
+        free(got);
+    }
+    MPI_Barrier(comm);
+    ntk_archive_layout other = lay;
+    other.n_sample = 29999;
+    rc = ntk_archive_open_resume(&comm, path, &other, &prov, &a, NULL);
+    CHECK_INT(rc, NTK_EINVAL);
+    CHECK(strstr(ntk_error_msg(), "another layout") != NULL);
+    free(rec);
+    MPI_Barrier(comm);
+    if (rank == 0) rm_archive_(path); /* 17 MB */
 }
 
 static int mode_api(int argc, char **argv)
@@ -542,6 +684,8 @@ static int mode_api(int argc, char **argv)
     CHECK_INT(ntk_archive_close(a, 0), 0);
     CHECK_INT(ntk_archive_close(NULL, 1), 0);
 
+    big_samples_(argv[2], comm);
+
     /* Info on a non-archive fails cleanly. */
     if (rank == 0) {
         char junk[4200];
@@ -595,9 +739,9 @@ static int mode_child(int argc, char **argv)
         if (write(fd, "R", 1) != 1) perror("child: ready pipe");
         close(fd);
     }
-    size_t rs = ntk_archive_record_size(&s.lay, 1);
+    size_t rs = synth_max_record(&s.lay);
     double *r = malloc(rs * sizeof *r);
-    for (int sec = 0; sec < 2 && !rc; sec++) {
+    for (int sec = 0; sec < SYNTH_NSECTIONS && !rc; sec++) {
         const unsigned char *st = ntk_archive_open_status(a, sec);
         for (long i = 0; i < SYNTH_NPOINTS && !rc; i++) {
             long p = (i * 7 + 3) % SYNTH_NPOINTS;
@@ -672,9 +816,9 @@ static int run_child_(const char *self, const char *path, int phase, double dela
 static long pending_(const char *path, const synth_t *s)
 {
     ntk_archive *a = NULL;
-    if (ntk_archive_open_read(path, &s->lay, &a) != 0) return 2 * SYNTH_NPOINTS;
+    if (ntk_archive_open_read(path, &s->lay, &a) != 0) return SYNTH_NSECTIONS * SYNTH_NPOINTS;
     long n = 0;
-    for (int sec = 0; sec < 2; sec++)
+    for (int sec = 0; sec < SYNTH_NSECTIONS; sec++)
         for (long p = 0; p < SYNTH_NPOINTS; p++) {
             unsigned char st = 0;
             if (ntk_archive_read(a, sec, p, NULL, &st, NULL, NULL) != 0 ||
@@ -719,7 +863,7 @@ static int mode_kill(int argc, char **argv)
     CHECK_INT(verify_archive_(ref, &s, 1), 0);
     double t_resume = t[1] - t[0], t_write = t[2] - t[1];
     printf("uninterrupted writer: resume %.3f s, write phase %.3f s (%d records)\n", t_resume,
-           t_write, 2 * SYNTH_NPOINTS);
+           t_write, SYNTH_NSECTIONS * SYNTH_NPOINTS);
     srand(12345);
     int kills = 0, damaged = 0, moved_aside = 0;
     for (int round = 0; round < 24 && kills < 12; round++) {
@@ -727,7 +871,9 @@ static int mode_kill(int argc, char **argv)
          * time), the others in the resume (verification, journal replay, rebuild). */
         int phase = round % 3 == 2 ? 1 : 2;
         long pend = pending_(path, &s);
-        double span = phase == 1 ? t_resume : t_write * (double)pend / (2.0 * SYNTH_NPOINTS);
+        double span = phase == 1
+                          ? t_resume
+                          : t_write * (double)pend / ((double)SYNTH_NSECTIONS * SYNTH_NPOINTS);
         double delay = span * (0.02 + 0.96 * rand() / (double)RAND_MAX);
         int rc = run_child_(argv[0], path, phase, delay, t);
         if (phase == 2 && t[1] > 0 && t[0] > 0) t_resume = t[1] - t[0];

@@ -82,6 +82,30 @@ def main(path, outdir):
         check(same_bits(sim["grad"].values, h5["sim/grad"][()]), f"{eng}: grad values")
         check(int((th["status"].values == 1).sum()) == 49, f"{eng}: 49 theory points done")
         check(int((sim["status"].values == 2).sum()) == 3, f"{eng}: 3 sim points failed")
+        # The sample dimension: a named coordinate 0..n_sample-1, between layer/group and
+        # pair/input; samples a point did not keep are NaN (point p keeps 1 + p % 4).
+        smp = xr.open_dataset(path, group="samples", engine=eng)
+        check(smp["ntk"].dims == grid + ("sample", "pair"), f"{eng}: samples/ntk dims")
+        check(smp["chi"].dims == grid + ("layer", "sample", "input"), f"{eng}: samples/chi dims")
+        check(smp["ntk_layer"].dims == grid + ("layer", "group", "sample", "pair"),
+              f"{eng}: samples/ntk_layer dims {smp['ntk_layer'].dims}")
+        check("sample" in smp.coords and smp["sample"].dims == ("sample",) and
+              np.array_equal(smp["sample"].values, np.arange(4)) and
+              smp["sample"].dtype == np.int64, f"{eng}: sample coordinate")
+        check(smp["sample"].attrs.get("long_name") == "sample", f"{eng}: sample attributes")
+        check("sample" not in th.coords and "sample" not in sim.coords,
+              f"{eng}: no sample coordinate where no quantity uses it")
+        check(same_bits(smp["ntk_layer"].values, h5["samples/ntk_layer"][()]),
+              f"{eng}: samples/ntk_layer values")
+        ntk = smp["ntk"].values.reshape(50, 4, 6)
+        st = smp["status"].values.reshape(50)
+        kept_ok = all(np.isnan(ntk[p, 1 + p % 4:]).all() and
+                      (st[p] != 1 or not np.isnan(ntk[p, :1 + p % 4]).any())
+                      for p in range(50))
+        check(kept_ok, f"{eng}: kept samples numbers, the others NaN")
+        check(float(smp["ntk"].sel(sample=0).isel(sigma_w=0, depth=0, act=0, pair=0)) ==
+              float(h5["samples/ntk"][0, 0, 0, 0, 0]), f"{eng}: select by sample")
+        smp.close()
         th.close()
         sim.close()
 
@@ -94,10 +118,16 @@ def main(path, outdir):
     check(g.variables["q"].dimensions == grid + ("layer", "pair"), "netCDF4: q dimensions")
     check(g.variables["q"].units == "variance", "netCDF4: q units")
     check(list(nc.groups["sim"].variables["stat"][:]) [0] == "mean", "netCDF4: stat labels")
+    gs = nc.groups["samples"]
+    check({k: len(v) for k, v in gs.dimensions.items()} ==
+          {"sigma_w": 5, "depth": 5, "act": 2, "layer": 9, "group": 7, "sample": 4, "input": 3,
+           "pair": 6}, f"netCDF4: samples dimensions {gs.dimensions.keys()}")
+    check(gs.variables["chi"].dimensions == grid + ("layer", "sample", "input"),
+          "netCDF4: samples/chi dimensions")
     nc.close()
 
     # Helper module: sections, provenance, selection by axis values.
-    check(na.sections(path) == ["theory", "sim"], "sections")
+    check(na.sections(path) == ["theory", "sim", "samples"], "sections")
     check(na.grid_axes(path) == list(grid), "grid axes")
     prov = na.provenance(path)
     check(prov["spec_name"] == "io-test" and prov["spec_hash"] == "fnv1a64:0123456789abcdef",
