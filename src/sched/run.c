@@ -1,6 +1,12 @@
 /* run.c - runs a sweep: builds the archive layout and the task list from the spec, runs theory
  * and Monte-Carlo tasks under the scheduler, assembles sample chunks on rank 0 in sample order
  * and writes finished points collectively at flush epochs (see run.h).
+ *
+ * Sections: "theory" and "phase" (one theory task per point), "sim" (statistics of all samples)
+ * and, when the spec keeps samples (sim.keep_samples), "samples": the selected per-sample record
+ * quantities of the first keep_samples samples of each point over a sample dim of the largest
+ * keep_samples of the grid. A point's sim and samples records come from the same assembled
+ * samples and are queued together, so they are written at the same flush.
  */
 #include "ntksweep/run.h"
 #include "ntksweep/archive.h"
@@ -20,7 +26,7 @@
 #include <time.h>
 
 enum { TASK_THEORY = 0, TASK_SIM = 1 };
-enum { SEC_MAX = 3 };
+enum { SEC_MAX = 4 };
 
 /* Finished records of one section waiting for the next collective write (owned). */
 typedef struct {
@@ -48,11 +54,13 @@ typedef struct {
     ntk_archive_axis *axes;
     ntk_archive_aux **aux;
     ntk_archive_section sec[SEC_MAX];
-    int sec_theory, sec_sim, sec_phase;
+    int sec_theory, sec_sim, sec_phase, sec_samples;
     ntk_qty_desc th_tab[NTK_TQ_COUNT];
     int th_map[NTK_TQ_COUNT], th_n;
     ntk_qty_desc sm_tab[NTK_SR_COUNT];
     int sm_map[NTK_SR_COUNT], sm_n;
+    ntk_qty_desc sp_tab[NTK_SQ_COUNT]; /* record quantities with the sample dim added */
+    int sp_map[NTK_SQ_COUNT], sp_n;
     size_t rec_size[SEC_MAX];
     /* tasks */
     long n_tasks;
@@ -248,8 +256,70 @@ static int task_run_(void *vctx, long t, void **payload, size_t *len)
     return run_sim_(c, c->task_point[t], c->task_chunk[t], payload, len);
 }
 
+/* Rank 0: the samples-section record of a point from its assembled per-sample records (samples
+ * x sl->record_size, sample order): every selected record quantity of the first keep_samples
+ * samples, regrouped from sample-major records to [layer][group][sample][pair|input]
+ * (quantity.h) and NaN-padded by ntk_archive_pack to the archive's sample and layer lengths.
+ * *nf: kept samples with a non-finite value, as the sim section counts them (sim_nf when every
+ * sample is kept). *out is malloc'd. */
+static int samples_record_(run_ctx *c, const ntk_point *pt, const ntk_program *prog,
+                           const ntk_sim_layout *sl, const double *records, long sim_nf,
+                           double **out, long *nf)
+{
+    long nkeep = pt->keep_samples < pt->samples ? pt->keep_samples : pt->samples;
+    if (nkeep > c->lay.n_sample) nkeep = c->lay.n_sample;
+    if (nkeep < 0) nkeep = 0;
+    size_t tot = 0;
+    for (int i = 0; i < c->sp_n; i++)
+        tot += sl->size[c->sp_map[i]] * (size_t)nkeep;
+    double *rec = malloc(c->rec_size[c->sec_samples] * sizeof *rec);
+    double *buf = malloc((tot ? tot : 1) * sizeof *buf);
+    int rc = (!rec || !buf) ? ntk_error_set(NTK_ENOMEM, "kept samples of point %ld (%ld samples)",
+                                            pt->index, nkeep)
+                            : 0;
+    const double *q[NTK_SQ_COUNT];
+    size_t off = 0;
+    for (int i = 0; rc == 0 && i < c->sp_n; i++) {
+        int sq = c->sp_map[i];
+        unsigned dims = ntk_sim_qty_table()[sq].dims;
+        size_t outer = (dims & NTK_DIM_LAYER) ? (size_t)sl->shape.n_layer : 1;
+        if (dims & NTK_DIM_GROUP) outer *= (size_t)sl->shape.n_group;
+        size_t inner = sl->size[sq] / outer; /* pairs or inputs (or 1) */
+        double *dst = buf + off;
+        for (size_t o = 0; o < outer; o++)
+            for (long s = 0; s < nkeep; s++)
+                memcpy(dst + (o * (size_t)nkeep + (size_t)s) * inner,
+                       records + (size_t)s * sl->record_size + sl->offset[sq] + o * inner,
+                       inner * sizeof *dst);
+        q[i] = dst;
+        off += sl->size[sq] * (size_t)nkeep;
+    }
+    if (rc == 0) {
+        ntk_qty_shape sh = sl->shape;
+        sh.n_sample = nkeep;
+        rc = ntk_archive_pack(&c->lay, c->sec_samples, &sh, q, rec);
+    }
+    free(buf);
+    *nf = 0;
+    if (rc == 0 && nkeep == pt->samples)
+        *nf = sim_nf;
+    else if (rc == 0 && nkeep > 0) {
+        ntk_sim_result *res = ntk_sim_result_alloc(pt->model.depth, pt->k);
+        rc = res ? ntk_sim_stats(prog, pt->k, nkeep, records, res)
+                 : ntk_error_set(NTK_ENOMEM, "kept samples of point %ld", pt->index);
+        if (rc == 0) *nf = (long)res->data[NTK_SR_N_NONFINITE][0];
+        ntk_sim_result_free(res);
+    }
+    if (rc < 0) {
+        free(rec);
+        return rc;
+    }
+    *out = rec;
+    return NTK_OK;
+}
+
 /* Rank 0: a chunk of samples arrived; once all chunks of the point are in, compute the
- * statistics in sample order and queue the record. */
+ * statistics in sample order and queue the record (and the kept samples' record). */
 static int task_deliver_(void *vctx, long t, const void *payload, size_t len)
 {
     run_ctx *c = vctx;
@@ -296,13 +366,22 @@ static int task_deliver_(void *vctx, long t, const void *payload, size_t len)
         nf = (long)res->data[NTK_SR_N_NONFINITE][0];
     }
     ntk_sim_result_free(res);
+    double *srec = NULL, t1 = wall_();
+    long snf = 0;
+    int want_samples = needs_(c, c->sec_samples, idx); /* 0 without a samples section */
+    if (rc == 0 && want_samples)
+        rc = samples_record_(c, &pt, &prog, &sl, a->records, nf, &srec, &snf);
     free(a->records);
     a->records = NULL;
     if (rc < 0) {
         free(rec);
         return rc;
     }
-    return pending_push_(c, c->sec_sim, idx, rec, a->seconds + (wall_() - t0), nf);
+    /* Both records of the point go to the same flush (sim, then samples: section order). */
+    rc = offer_(c, c->sec_sim, idx, rec, a->seconds + (t1 - t0), nf);
+    if (rc == 0 && want_samples) return offer_(c, c->sec_samples, idx, srec, wall_() - t1, snf);
+    free(srec);
+    return rc;
 }
 
 static int task_flush_(void *vctx, int last)
@@ -374,7 +453,7 @@ static int build_layout_(run_ctx *c)
         }
     }
     /* Sections: the selected quantities of each engine, in table order. */
-    c->sec_theory = c->sec_sim = c->sec_phase = -1;
+    c->sec_theory = c->sec_sim = c->sec_phase = c->sec_samples = -1;
     int ns = 0;
     if (ntk_sweep_theory_enabled(sw)) {
         const ntk_qty_desc *t = ntk_theory_qty_table();
@@ -408,6 +487,31 @@ static int build_layout_(run_ctx *c)
         c->sec[ns++] = (ntk_archive_section){"sim", "finite-width Monte-Carlo statistics (sim.h)",
                                              c->sm_tab, c->sm_n};
     }
+    /* Kept samples: the selected record quantities over a sample dim of the largest
+     * keep_samples; none without keep_samples or without a selected record quantity. */
+    long n_sample = 0;
+    for (long idx = 0; ntk_sweep_sim_enabled(sw) && idx < c->npoints; idx++) {
+        ntk_point pt;
+        NTK_TRY(ntk_sweep_point(sw, idx, &pt));
+        long keep = pt.keep_samples < pt.samples ? pt.keep_samples : pt.samples;
+        if (pt.sim && keep > n_sample) n_sample = keep;
+    }
+    if (n_sample > 0) {
+        const ntk_qty_desc *t = ntk_sim_qty_table();
+        for (int q = 0; q < NTK_SQ_COUNT; q++)
+            if (ntk_sweep_quantity_selected(sw, NTK_PART_SIM, t[q].name)) {
+                c->sp_tab[c->sp_n] = t[q];
+                c->sp_tab[c->sp_n].dims |= NTK_DIM_SAMPLE;
+                c->sp_map[c->sp_n++] = q;
+            }
+        if (c->sp_n > 0) {
+            c->sec_samples = ns;
+            c->sec[ns++] = (ntk_archive_section){
+                "samples",
+                "per-sample Monte-Carlo records of the first sim.keep_samples samples (sim.h)",
+                c->sp_tab, c->sp_n};
+        }
+    }
     ntk_archive_layout *L = &c->lay;
     L->axes = c->axes;
     L->n_axes = nax;
@@ -418,6 +522,7 @@ static int build_layout_(run_ctx *c)
     L->k = c->k;
     L->n_group = NTK_GROUP_COUNT;
     L->n_stat = NTK_STAT_COUNT;
+    L->n_sample = c->sec_samples >= 0 ? n_sample : 0;
     L->sections = c->sec;
     L->n_sections = ns;
     L->deflate = out->compression;
@@ -449,7 +554,9 @@ static int build_tasks_(run_ctx *c)
                 }
                 n++;
             }
-            if (needs_(c, c->sec_sim, idx) && pt.sim && pt.samples > 0) {
+            /* One set of sim tasks writes both the sim and the samples section of a point. */
+            if ((needs_(c, c->sec_sim, idx) || needs_(c, c->sec_samples, idx)) && pt.sim &&
+                pt.samples > 0) {
                 long chunk = pt.chunk > 0 ? pt.chunk : pt.samples;
                 long nch = (pt.samples + chunk - 1) / chunk;
                 for (long ch = 0; ch < nch; ch++) {
