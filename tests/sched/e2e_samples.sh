@@ -22,17 +22,7 @@ CHK="$PY $HERE/samples_check.py"
 QTY="q chi ntk ntk_layer" # the selected record quantities, in the simulator's table order
 W="$(mktemp -d /tmp/ntk-e2e-samples-$MODE.XXXXXX)"
 trap 'rm -rf "$W"' EXIT
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-export OPENBLAS_NUM_THREADS=1
-pass=0
-fail=0
-ok() { echo "PASS $*"; pass=$((pass + 1)); }
-ko() { echo "FAIL $*"; fail=$((fail + 1)); }
-run() { # run NP ARCHIVE [args]
-    local np="$1" out="$2"
-    shift 2
-    mpiexec -n "$np" "$NTK" run "$SPEC" --output "$out" --progress 0 "$@"
-}
+. "$HERE/e2e_lib.sh"
 
 case "$MODE" in
 ranks)
