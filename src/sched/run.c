@@ -331,7 +331,6 @@ static int task_deliver_(void *vctx, long t, const void *payload, size_t len)
         return ntk_error_set(NTK_EINVAL, "short result (%zu bytes) for point %ld", len, idx);
     memcpy(&h, payload, sizeof h);
     NTK_TRY(ntk_sweep_point(c->sw, idx, &pt));
-    NTK_TRY(ntk_model_compile(&pt.model, &prog));
     ntk_sim_layout sl;
     ntk_sim_layout_init(&sl, pt.model.depth, pt.k);
     if (len != sizeof h + (size_t)h.nsamp * sl.record_size * sizeof(double))
@@ -352,6 +351,8 @@ static int task_deliver_(void *vctx, long t, const void *payload, size_t len)
     long nchunks = (pt.samples + pt.chunk - 1) / pt.chunk;
     if (a->chunks_got < nchunks) return NTK_OK;
 
+    /* The last chunk is in: the statistics need the compiled program. */
+    NTK_TRY(ntk_model_compile(&pt.model, &prog));
     double t0 = wall_();
     ntk_sim_result *res = ntk_sim_result_alloc(pt.model.depth, pt.k);
     double *rec = malloc(c->rec_size[c->sec_sim] * sizeof *rec);
